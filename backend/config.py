@@ -1,0 +1,99 @@
+"""Settings read from the environment and `.env` (pydantic-settings).
+
+With no Notion token and no Google credentials, deme talks to its local emulator;
+with no DATABASE_URL, it starts an embedded PostgreSQL under `data_dir`.
+"""
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Every setting deme reads; `.env.example` lists them with their defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Storage
+    data_dir: Path = Field(Path(".deme"), description="Embedded database and emulator state")
+    database_url: SecretStr | None = Field(
+        None, description="postgresql://… of an external server; unset = embedded PostgreSQL"
+    )
+
+    # Business
+    business_name: str = "Traiteur deme"
+    business_email: str = "contact@traiteur.example"
+    timezone: str = "Europe/Paris"
+    catalog_path: Path = PACKAGE_DIR / "data" / "catalog.json"
+    max_events_per_day: int = Field(2, ge=1, description="Prestations the caterer serves a day")
+    guests_per_server: int = Field(25, ge=1, description="House rule for per-hour staff lines")
+
+    # Notion
+    notion_token: SecretStr | None = None
+    notion_base_url: str | None = Field(
+        None, description="API root; unset = https://api.notion.com, or the emulator"
+    )
+    notion_clients_data_source_id: str | None = None
+    notion_prestations_data_source_id: str | None = None
+    notion_quote_lines_data_source_id: str | None = None
+
+    # Google
+    google_credentials_file: Path | None = Field(
+        None, description="Service account JSON or authorized-user JSON"
+    )
+    google_subject: str | None = Field(
+        None, description="Mailbox impersonated by a service account (domain-wide delegation)"
+    )
+    google_base_url: str | None = Field(
+        None, description="Root serving drive/v3, sheets/v4, calendar/v3, gmail/v1; unset = Google"
+    )
+    google_calendar_id: str = "primary"
+    google_template_spreadsheet_id: str | None = None
+    google_pool_folder_id: str | None = None
+    template_pool_target: int = Field(10, ge=0, description="Sheets kept ready in the pool")
+    template_pool_seed: Path = Path("template_pool.json")
+
+    # External calls
+    http_timeout_seconds: float = Field(30.0, gt=0)
+    retry_max_attempts: int = Field(5, ge=1, description="Attempts per external call")
+    retry_base_delay_seconds: float = Field(0.5, ge=0)
+    retry_max_delay_seconds: float = Field(30.0, ge=0)
+
+    # Emulator (used when Notion or Google credentials are missing)
+    emulator_url: str | None = Field(
+        None, description="Use an emulator already running there instead of starting one"
+    )
+    emulator_latency: str = Field(
+        "none", description="Latency profile: none, realistic, or a JSON object per service (ms)"
+    )
+
+    # API
+    api_token: SecretStr | None = Field(None, description="Bearer token for staff endpoints")
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+
+    # Pipeline
+    default_event_hours: Decimal | None = Field(
+        None, description="Overrides the catalog's default event length (hours)"
+    )
+
+    @property
+    def uses_notion_emulator(self) -> bool:
+        return self.notion_token is None
+
+    @property
+    def uses_google_emulator(self) -> bool:
+        return self.google_credentials_file is None
+
+    @property
+    def uses_emulator(self) -> bool:
+        return self.uses_notion_emulator or self.uses_google_emulator
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
