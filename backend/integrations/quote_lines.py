@@ -1,0 +1,91 @@
+"""Quote line pages in Notion: one per priced line, keyed by submission id and line number."""
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from backend.integrations import notion_properties as props
+from backend.integrations.workspace import Workspace
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class QuoteLineDraft:
+    """One priced line of the quote as the pipeline computed it."""
+
+    line_no: int
+    item_id: str
+    label: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    total_ht: Decimal
+
+
+@dataclass(frozen=True)
+class QuoteLineRecord:
+    """A quote line page and whether this call created it."""
+
+    line_no: int
+    page_id: str
+    url: str
+    created: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def line_key(submission_id: str, line_no: int) -> str:
+    return f"{submission_id}#{line_no}"
+
+
+async def create_quote_lines(
+    workspace: Workspace,
+    *,
+    submission_id: str,
+    prestation_page_id: str,
+    lines: list[QuoteLineDraft],
+) -> list[QuoteLineRecord]:
+    """Create the lines the prestation does not have yet; existing ones are kept as is."""
+    existing = await workspace.notion.query(
+        workspace.quote_lines_data_source_id,
+        filter={"property": "Prestation", "relation": {"contains": prestation_page_id}},
+        limit=1000,
+    )
+    by_key = {props.read_plain_text(page, "Clé"): page for page in existing}
+
+    records: list[QuoteLineRecord] = []
+    for line in lines:
+        key = line_key(submission_id, line.line_no)
+        page = by_key.get(key)
+        created = page is None
+        if page is None:
+            page = await workspace.notion.create_page(
+                workspace.quote_lines_data_source_id, _properties(line, key, prestation_page_id)
+            )
+        records.append(
+            QuoteLineRecord(line.line_no, page["id"], page.get("url", ""), created=created)
+        )
+    log.info(
+        "quote_lines.done",
+        created=sum(record.created for record in records),
+        existing=sum(not record.created for record in records),
+    )
+    return records
+
+
+def _properties(line: QuoteLineDraft, key: str, prestation_page_id: str) -> dict[str, Any]:
+    return {
+        "Libellé": props.title(line.label),
+        "Prestation": props.relation([prestation_page_id]),
+        "Article": props.rich_text(line.item_id),
+        "Ligne": props.number(line.line_no),
+        "Quantité": props.number(line.quantity),
+        "Prix unitaire HT": props.number(line.unit_price),
+        "TVA": props.number(line.vat_rate),
+        "Total HT": props.number(line.total_ht),
+        "Clé": props.rich_text(key),
+    }
