@@ -37,5 +37,5 @@ class ExternalServiceError(DemeError):
         )
 
 
-class StepSkipped(DemeError):
-    """A step could not run because a step it depends on did not produce its output."""
+class MissingInformation(DemeError):
+    """The inquiry lacks what a step needs (an event date for the calendar, say)."""

@@ -1,0 +1,32 @@
+"""FastAPI application: the form webhook, runs and health."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backend.api import health, runs, webhooks
+from backend.config import Settings
+from backend.jobs.direct import DirectWorker
+from backend.runtime import open_runtime
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings) as runtime:
+            worker = DirectWorker(runtime)
+            app.state.runtime = runtime
+            app.state.worker = worker
+            await worker.start()
+            try:
+                yield
+            finally:
+                await worker.stop()
+
+    app = FastAPI(title="deme", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(webhooks.router)
+    app.include_router(runs.router)
+    app.include_router(health.router)
+    return app

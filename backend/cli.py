@@ -1,0 +1,86 @@
+"""`deme` command line: run the intake pipeline on a file, serve the API."""
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from backend.config import get_settings
+from backend.errors import DemeError
+from backend.intake.errors import IntakeError
+from backend.logging import configure_logging
+
+app = typer.Typer(
+    help="deme: a caterer's back office. Inquiries become Notion pages, a quote, an event "
+    "and an email.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+# Exit codes of `deme run`, also listed in the README.
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_PARTIAL = 3
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="Inquiry as JSON (the generic form format)")],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the result as one JSON object")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show INFO logs")] = False,
+) -> None:
+    """Process one inquiry end to end and print what was created."""
+    from backend.cli_run import run_inquiry_file
+
+    configure_logging("INFO" if verbose else "WARNING")
+    console = Console(stderr=json_output)
+    try:
+        result = asyncio.run(run_inquiry_file(file, get_settings(), console, json_output))
+    except IntakeError as exc:
+        console.print(f"[red]error:[/red] {file}: {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    except DemeError as exc:
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED) from exc
+
+    if json_output:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    if result["status"] == "failed":
+        raise typer.Exit(EXIT_FAILED)
+    if result["status"] == "partial":
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Start the HTTP API (webhook, runs, health)."""
+    import uvicorn
+
+    from backend.app import create_app
+
+    configure_logging("INFO")
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_config=None)
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1")] = 8765,
+) -> None:
+    """Run the local Notion and Google emulator on its own (set EMULATOR_URL to use it)."""
+    from backend.emulator.server import serve_forever
+
+    configure_logging("INFO")
+    serve_forever(get_settings().data_dir, port=port)
+
+
+if __name__ == "__main__":
+    app()

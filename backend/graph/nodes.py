@@ -1,0 +1,281 @@
+"""The intake pipeline's steps. Each body reads the state and returns what it created.
+
+Bodies run inside `pipeline_step`, which records them in `run_steps`, skips them when a
+step they need failed, and turns their exceptions into entries of the run's error list.
+"""
+
+from typing import Any
+
+from backend.db import prestations as prestation_store
+from backend.errors import MissingInformation
+from backend.graph.context import PipelineContext
+from backend.graph.presentation import (
+    calendar_description,
+    email_summary,
+    event_when,
+    sheet_content,
+)
+from backend.graph.state import IntakeState
+from backend.graph.steps import pipeline_step
+from backend.intake.problems import Problem
+from backend.intake.validation import ValidatedInquiry, validate_inquiry
+from backend.integrations import calendar_events, clients, notification, prestations, quote_lines
+from backend.integrations import quote_sheet
+from backend.integrations.prestations import PrestationDraft
+from backend.integrations.quote_lines import QuoteLineDraft
+
+
+def _validated(state: IntakeState) -> ValidatedInquiry:
+    return ValidatedInquiry.model_validate(state["inquiry"])
+
+
+@pipeline_step("validate")
+async def validate(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    settings = context.settings
+    validated = validate_inquiry(
+        state["payload"],
+        context.catalog,
+        timezone=settings.timezone,
+        guests_per_server=settings.guests_per_server,
+        default_event_hours=settings.default_event_hours,
+    )
+    availability = await _availability_problem(validated, context)
+    if availability is not None:
+        validated = validated.model_copy(
+            update={"problems": [*validated.problems, availability], "needs_review": True}
+        )
+    return {"inquiry": validated.model_dump(mode="json")}
+
+
+async def _availability_problem(
+    validated: ValidatedInquiry, context: PipelineContext
+) -> Problem | None:
+    """Flag a date on which the caterer already holds as many prestations as it serves."""
+    event_date = validated.inquiry.event_date
+    if event_date is None:
+        return None
+    async with context.db.session() as session:
+        others = await prestation_store.prestations_on(
+            session,
+            event_date=event_date,
+            exclude_submission_id=validated.inquiry.submission_id,
+        )
+    limit = context.settings.max_events_per_day
+    if len(others) < limit:
+        return None
+    names = ", ".join(name for name, _url in others)
+    return Problem(
+        code="date_fully_booked",
+        message=(
+            f"{event_date:%d/%m/%Y} already has {len(others)} prestation(s), the maximum "
+            f"of {limit} a day: {names}"
+        ),
+        field="event_date",
+    )
+
+
+@pipeline_step("upsert_client", requires=("inquiry",))
+async def upsert_client(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    inquiry = _validated(state).inquiry
+    record = await clients.find_or_create_client(
+        context.workspace,
+        name=inquiry.client_name,
+        email=inquiry.email,
+        phone=inquiry.phone,
+        address=inquiry.address,
+        submission_id=inquiry.submission_id,
+        lock=context.lock,
+    )
+    return {"client": record.to_dict()}
+
+
+@pipeline_step("create_prestation", requires=("inquiry", "client"))
+async def create_prestation(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    validated = _validated(state)
+    inquiry = validated.inquiry
+    draft = PrestationDraft(
+        submission_id=inquiry.submission_id,
+        name=validated.prestation_name,
+        client_page_id=state["client"]["page_id"],
+        event_type=inquiry.event_type,
+        status=validated.status,
+        start=validated.event.start if validated.event else None,
+        end=validated.event.end if validated.event else None,
+        guests=inquiry.guests,
+        options=[line.label for line in validated.quote.lines],
+        address=inquiry.address or "",
+        message=inquiry.message or "",
+        problems=[problem.message for problem in validated.problems],
+        total_ht=validated.quote.total_ht,
+        total_ttc=validated.quote.total_ttc,
+    )
+    record = await prestations.create_prestation(context.workspace, draft)
+    async with context.db.session() as session:
+        await prestation_store.upsert_prestation(
+            session,
+            notion_page_id=record.page_id,
+            **_mirror_fields(state, validated, record.url),
+        )
+        await session.commit()
+    return {"prestation": record.to_dict()}
+
+
+def _mirror_fields(
+    state: IntakeState, validated: ValidatedInquiry, notion_url: str
+) -> dict[str, Any]:
+    inquiry = validated.inquiry
+    event = validated.event
+    return {
+        "submission_key": inquiry.submission_id,
+        "run_id": state["run_id"],
+        "notion_url": notion_url,
+        "client_page_id": state["client"]["page_id"],
+        "client_name": inquiry.client_name,
+        "client_email": inquiry.email,
+        "client_phone": inquiry.phone,
+        "name": validated.prestation_name,
+        "event_type": inquiry.event_type,
+        "status": validated.status,
+        "event_date": inquiry.event_date,
+        "event_start": event.start if event and not event.all_day else None,
+        "event_end": event.end if event and not event.all_day else None,
+        "all_day": bool(event and event.all_day),
+        "guests": inquiry.guests,
+        "address": inquiry.address,
+        "message": inquiry.message,
+        "options": [option.model_dump(mode="json") for option in inquiry.options],
+        "quote": validated.quote.model_dump(mode="json"),
+        "total_ht": validated.quote.total_ht,
+        "total_ttc": validated.quote.total_ttc,
+        "problems": [problem.model_dump(mode="json") for problem in validated.problems],
+    }
+
+
+@pipeline_step("create_quote_lines", requires=("inquiry", "prestation"))
+async def create_quote_lines(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    validated = _validated(state)
+    drafts = [
+        QuoteLineDraft(
+            line_no=line.line_no,
+            item_id=line.item_id,
+            label=line.label,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            total_ht=line.total_ht,
+        )
+        for line in validated.quote.lines
+    ]
+    records = await quote_lines.create_quote_lines(
+        context.workspace,
+        submission_id=validated.inquiry.submission_id,
+        prestation_page_id=state["prestation"]["page_id"],
+        lines=drafts,
+    )
+    return {"quote_lines": [record.to_dict() for record in records]}
+
+
+@pipeline_step("fill_quote_sheet", requires=("inquiry", "prestation"))
+async def fill_quote_sheet(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    validated = _validated(state)
+    sheet = await quote_sheet.take_sheet(
+        context.workspace,
+        context.db,
+        run_id=state["run_id"],
+        submission_id=validated.inquiry.submission_id,
+        title=f"Devis – {validated.prestation_name}",
+    )
+    sheet = await quote_sheet.fill_sheet(
+        context.workspace, sheet, sheet_content(validated, context.settings)
+    )
+    await prestations.link_prestation(
+        context.workspace, state["prestation"]["page_id"], sheet_url=sheet.url
+    )
+    async with context.db.session() as session:
+        await prestation_store.update_prestation(
+            session,
+            notion_page_id=state["prestation"]["page_id"],
+            sheet_id=sheet.sheet_id,
+            sheet_url=sheet.url,
+        )
+        await session.commit()
+    return {"sheet": sheet.to_dict()}
+
+
+@pipeline_step("create_calendar_event", requires=("inquiry", "prestation"))
+async def create_calendar_event(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    validated = _validated(state)
+    if validated.event is None:
+        raise MissingInformation(
+            "the event date is unknown, so no calendar event was created; set the date "
+            "on the prestation and rerun this step"
+        )
+    record = await calendar_events.create_event(
+        context.workspace,
+        submission_id=validated.inquiry.submission_id,
+        summary=validated.prestation_name,
+        description=calendar_description(validated, state),
+        location=validated.inquiry.address,
+        start=validated.event.start,
+        end=validated.event.end,
+    )
+    await prestations.link_prestation(
+        context.workspace, state["prestation"]["page_id"], event_url=record.url
+    )
+    async with context.db.session() as session:
+        await prestation_store.update_prestation(
+            session,
+            notion_page_id=state["prestation"]["page_id"],
+            calendar_event_id=record.event_id,
+            calendar_url=record.url,
+        )
+        await session.commit()
+    return {"event": record.to_dict()}
+
+
+@pipeline_step("notify", requires=("inquiry",))
+async def notify(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    validated = _validated(state)
+    record, message = await notification.send_summary(
+        context.workspace,
+        submission_id=validated.inquiry.submission_id,
+        summary=email_summary(validated, state, context.settings),
+    )
+    if "prestation" in state:
+        async with context.db.session() as session:
+            await prestation_store.update_prestation(
+                session,
+                notion_page_id=state["prestation"]["page_id"],
+                email_message_id=record.message_id,
+            )
+            await session.commit()
+    return {"email": {**record.to_dict(), "eml": message.as_string()}}
+
+
+@pipeline_step("index", requires=("inquiry", "prestation"))
+async def index(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
+    validated = _validated(state)
+    text = searchable_text(validated, state)
+    async with context.db.session() as session:
+        await prestation_store.update_prestation(
+            session, notion_page_id=state["prestation"]["page_id"], search_text=text
+        )
+        await session.commit()
+    return {"index": {"characters": len(text)}}
+
+
+def searchable_text(validated: ValidatedInquiry, state: IntakeState) -> str:
+    """Return the text search will match: client, event, date in words, place, options."""
+    inquiry = validated.inquiry
+    parts = [
+        validated.prestation_name,
+        inquiry.client_name,
+        inquiry.email or "",
+        inquiry.event_type,
+        event_when(validated),
+        inquiry.address or "",
+        f"{inquiry.guests} personnes" if inquiry.guests else "",
+        " ".join(line.label for line in validated.quote.lines),
+        inquiry.message or "",
+    ]
+    return "\n".join(part for part in parts if part)
