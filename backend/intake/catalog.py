@@ -151,7 +151,7 @@ class Catalog:
 
     @classmethod
     def from_dict(cls, data: Any) -> "Catalog":
-        """Build a catalog from parsed JSON, checking every item; raise CatalogError."""
+        """Build a catalog from parsed JSON, or raise CatalogError naming the invalid field."""
         if not isinstance(data, Mapping):
             raise CatalogError(f"the catalog must be a JSON object, got {json_type_name(data)}")
         raw_items = data.get("items")
@@ -166,14 +166,14 @@ class Catalog:
         return cls(items=items, event_types=event_types, default_event_hours=hours)
 
     def get(self, item_id: str) -> CatalogItem:
-        """Return the item with this id; raise KeyError if there is none."""
+        """Return the item with this id, or raise KeyError if there is none."""
         for item in self.items:
             if item.id == item_id:
                 return item
         raise KeyError(f"no catalog item with id {item_id!r}")
 
     def match(self, text: str) -> OptionMatch:
-        """Match an option typed by a client to an item; see the module docstring."""
+        """Match an option typed by a client to an item, as the module docstring describes."""
         cleaned = " ".join(text.split())
         candidates = [(cleaned, None), *_split_quantity(cleaned)]
         for name, quantity in candidates:

@@ -30,7 +30,7 @@ def normalize_email(raw: str | None) -> tuple[str | None, list[Problem]]:
         return None, [
             Problem(
                 code="email_invalid",
-                message=f'email address not valid: "{raw.strip()}"',
+                message=f'invalid email address: "{raw.strip()}"',
                 field="email",
             )
         ]
@@ -53,7 +53,7 @@ def normalize_phone(raw: str | None) -> tuple[str | None, list[Problem]]:
         return None, [
             Problem(
                 code="phone_invalid",
-                message=f'phone number not valid: "{raw.strip()}"',
+                message=f'invalid phone number: "{raw.strip()}"',
                 field="phone",
             )
         ]

@@ -171,7 +171,7 @@ def _make_time(hour: int, minute: int) -> time | None:
 def parse_event_hours(
     raw: str | int | float | None, default: Decimal
 ) -> tuple[Decimal, list[Problem]]:
-    """Read an event length in hours ("5", "4,5", "4h30"); `default` when not given.
+    """Read an event length in hours ("5", "4,5", "4h30"), or return `default` if empty.
 
     A value that cannot be read, or is not between 0 and MAX_EVENT_HOURS, gives
     `default` and a problem.

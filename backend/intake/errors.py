@@ -1,7 +1,7 @@
 """Exceptions raised by intake.
 
 Only transport-level faults and a broken catalog raise. Business problems in an
-inquiry (an unknown option, a date nobody can read) are reported as `Problem`s.
+inquiry (an unknown option, an unreadable date) are reported as `Problem`s.
 """
 
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 from backend.intake.problems import Problem
 from backend.intake.text import fold
 
-# Words that may follow the number ("45 personnes"); matched after folding accents.
+# Words that may follow the number ("45 personnes"), matched after folding accents.
 _UNIT = r"(?:personnes?|pers\.?|invites?|convives?|adultes?|people|persons?|guests?)?"
 _EXACT = re.compile(rf"^(\d+)\s*{_UNIT}$")
 _RANGE = re.compile(
@@ -28,7 +28,7 @@ class GuestCount(NamedTuple):
 
 
 def parse_guests(raw: int | float | str | None) -> GuestCount:
-    """Read a guest count; a range is priced for its upper bound and flagged.
+    """Read a guest count. A range is priced for its upper bound and flagged.
 
     Problems, never exceptions, report what cannot be read: a missing value, words
     ("beaucoup"), a count below 1, a range or an approximate count.

@@ -38,7 +38,7 @@ class FormPayload(BaseModel):
     guests: int | float | str | None = None
     options: list[str] = Field(default_factory=list)
     message: str | None = None
-    hours: str | None = None  # event length in hours, when the form asks for it
+    hours: str | None = None  # event length in hours, when the form has such a field
 
     @field_validator(
         "submission_id", "submitted_at", "name", "email", "phone", "event_type",
@@ -88,11 +88,11 @@ class RequestedOption(BaseModel):
     text: str  # as typed, trimmed and with spaces collapsed
     item_id: str | None  # None when nothing in the catalog matches
     quantity: int | None = None  # quantity written with the option ("x 4")
-    match: MatchMethod | None = None  # how the item was found; see Catalog.match
+    match: MatchMethod | None = None  # how the item was found (see Catalog.match)
 
 
 class Inquiry(BaseModel):
-    """A client's inquiry with every field normalised; None marks what is unknown."""
+    """A client's inquiry with every field normalised, where None marks an unknown value."""
 
     submission_id: str
     submitted_at: datetime

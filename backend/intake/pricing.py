@@ -1,10 +1,10 @@
 """Quote pricing: one line per requested catalog item, totals excluding VAT and by VAT rate.
 
 Quantities by unit:
-- per_guest: the number of guests;
-- per_item: the quantity written with the option ("x 4"), else 1;
+- per_guest: the number of guests.
+- per_item: the quantity written with the option ("x 4"), else 1.
 - per_hour: staff × event hours, with one staff member per `guests_per_server` guests,
-  rounded up and at least 1;
+  rounded up and at least 1.
 - flat: 1.
 
 Each line's total is rounded half-up to the cent. VAT is computed per rate on the sum
@@ -27,7 +27,7 @@ CENT = Decimal("0.01")
 
 
 class QuoteLine(BaseModel):
-    """One priced line of a quote; amounts are euros excluding VAT."""
+    """One priced line of a quote, with amounts in euros excluding VAT."""
 
     line_no: int  # from 1, in the order the client listed the options
     item_id: str
@@ -100,7 +100,7 @@ def _catalog_item(catalog: Catalog, item_id: str | None) -> CatalogItem | None:
 def _option_problems(option: RequestedOption, item: CatalogItem) -> list[Problem]:
     problems = []
     if option.match == "label_words":
-        message = f'option "{option.text}" read as {item.label}: check nothing else was asked'
+        message = f'option "{option.text}" read as {item.label}: check nothing else was requested'
         problems.append(_problem("option_loose_match", message))
     if option.quantity is not None and item.unit != "per_item":
         message = (

@@ -2,7 +2,8 @@
 
 Only a body that is not a JSON object is rejected (`parse_payload` raises
 InvalidPayloadError). Every business problem is kept as a `Problem`, the inquiry goes
-on with what is known, and `needs_review` tells the pipeline to mark it "À vérifier".
+on with what is known. `needs_review` is True when the prestation must be marked
+"À vérifier".
 """
 
 import hashlib
@@ -103,14 +104,16 @@ def validate_inquiry(
     default_event_hours: Decimal | None = None,
     received_at: datetime | None = None,
 ) -> ValidatedInquiry:
-    """Normalise, match and price a form payload; never raise on business problems.
+    """Normalise, match and price a form payload, reporting business problems as `Problem`s.
 
     `timezone` is the caterer's (settings.timezone). `default_event_hours` overrides the
     catalog's event length. `received_at` stands in for a missing or unreadable
     `submitted_at` and defaults to now. Problems come ordered: guests, date and time,
     event type, options and quote lines, then contact details.
 
-    Raises InvalidPayloadError if `payload` is not a mapping.
+    Raises InvalidPayloadError if `payload` is not a mapping, ZoneInfoNotFoundError for an
+    unknown `timezone`, and ValueError if `guests_per_server` is below 1. No field value
+    of a JSON object raises.
     """
     if not isinstance(payload, Mapping):
         raise InvalidPayloadError(f"payload must be a JSON object, got {json_type_name(payload)}")
@@ -209,8 +212,8 @@ def derive_submission_id(inquiry: Inquiry, form: FormPayload) -> str:
     """Return "form-" and 32 hex digits of the SHA-256 of the inquiry's content.
 
     The content is the normalised inquiry without its id and submission time, plus the
-    raw text of fields that could not be read, so a resubmission of the same form gets
-    the same id, while two different unreadable dates do not.
+    raw text of fields that could not be read. So a resubmission of the same form gets
+    the same id, even at another time, while two different unreadable dates do not.
     """
     content = inquiry.model_dump(mode="json", exclude={"submission_id", "submitted_at"})
     content["unread"] = {

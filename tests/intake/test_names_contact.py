@@ -72,7 +72,7 @@ def test_normalize_email_invalid(raw: str) -> None:
     value, problems = normalize_email(raw)
     assert value is None
     assert [problem.code for problem in problems] == ["email_invalid"]
-    assert problems[0].message == f'email address not valid: "{raw}"'
+    assert problems[0].message == f'invalid email address: "{raw}"'
     assert problems[0].field == "email"
 
 
@@ -105,7 +105,7 @@ def test_normalize_phone_invalid(raw: str) -> None:
     value, problems = normalize_phone(raw)
     assert value is None
     assert [problem.code for problem in problems] == ["phone_invalid"]
-    assert problems[0].message == f'phone number not valid: "{raw}"'
+    assert problems[0].message == f'invalid phone number: "{raw}"'
 
 
 @pytest.mark.parametrize("raw", [None, "", "  "])
