@@ -1,0 +1,153 @@
+"""Fault injection: error answers by script (rules with a count) or by rate (seeded)."""
+
+import random
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+FAULT_KINDS = ("error", "timeout")
+
+
+@dataclass
+class FaultRule:
+    """One fault to inject on the calls that match it.
+
+    `service` is notion, drive, sheets, calendar, gmail or oauth (None matches all).
+    `status` may be a list, one of which is drawn per hit; unset, it is 429 for an
+    error and 504 for a timeout. `count` is how many
+    calls the rule fires on (None: no limit). `rate` is the chance that a matching
+    call fires the rule (None: every call). `kind` "timeout" holds the call for
+    `delay_seconds` and then answers `status`. With `after_commit`,
+    the call changes the state and the client gets the error instead of the result,
+    as when a response is lost. `reason` sets the Google error reason, `body`
+    replaces the whole error body.
+    """
+
+    service: str | None = None
+    method: str | None = None
+    path_regex: str | None = None
+    status: int | list[int] | None = None
+    count: int | None = 1
+    rate: float | None = None
+    retry_after: float | None = None
+    body: dict[str, Any] | None = None
+    after_commit: bool = False
+    kind: str = "error"
+    delay_seconds: float = 65.0
+    reason: str | None = None
+    message: str | None = None
+    fired: int = 0
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"invalid fault kind {self.kind!r}; use one of {FAULT_KINDS}")
+        if self.rate is not None and not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"invalid fault rate {self.rate}; expected 0..1")
+        self._pattern = re.compile(self.path_regex) if self.path_regex else None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FaultRule":
+        allowed = {name for name in cls.__dataclass_fields__ if not name.startswith("_")}
+        unknown = set(data) - allowed
+        if unknown:
+            raise ValueError(f"unknown fault rule fields {sorted(unknown)}; use {sorted(allowed)}")
+        return cls(**data)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("_pattern", None)
+        return data
+
+    def matches(self, service: str, method: str, path: str) -> bool:
+        if self.count is not None and self.fired >= self.count:
+            return False
+        if self.service is not None and self.service != service:
+            return False
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self._pattern is None or self._pattern.search(path) is not None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault drawn for one call."""
+
+    rule: FaultRule
+    status: int
+
+
+class FaultInjector:
+    """Thread-safe set of fault rules; the first matching rule that fires wins."""
+
+    def __init__(self, rules: list[FaultRule] | None = None, seed: int | None = None) -> None:
+        self._rules = list(rules or [])
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+
+    @classmethod
+    def none(cls) -> "FaultInjector":
+        return cls()
+
+    @classmethod
+    def by_rate(
+        cls,
+        rate: float,
+        statuses: tuple[int, ...] = (429, 500, 503),
+        service: str | None = None,
+        seed: int | None = None,
+        retry_after: float | None = 1,
+    ) -> "FaultInjector":
+        """Fail `rate` of the calls (0..1) with a status drawn from `statuses`."""
+        rule = FaultRule(
+            service=service,
+            status=list(statuses),
+            count=None,
+            rate=rate,
+            retry_after=retry_after,
+        )
+        return cls([rule], seed=seed)
+
+    def add(self, rules: list[FaultRule]) -> None:
+        with self._lock:
+            self._rules.extend(rules)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def rules(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [rule.as_json() for rule in self._rules]
+
+    def draw(self, service: str, method: str, path: str) -> Fault | None:
+        """Return the fault to inject on this call, if any, and count it as fired."""
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(service, method, path):
+                    continue
+                if rule.rate is not None and self._random.random() >= rule.rate:
+                    continue
+                rule.fired += 1
+                if isinstance(rule.status, list):
+                    status = self._random.choice(rule.status)
+                elif rule.status is not None:
+                    status = rule.status
+                else:
+                    status = 504 if rule.kind == "timeout" else 429
+                log.info(
+                    "emulator.fault.injected",
+                    service=service,
+                    method=method,
+                    path=path,
+                    status=status,
+                    kind=rule.kind,
+                    after_commit=rule.after_commit,
+                )
+                return Fault(rule, status)
+        return None
