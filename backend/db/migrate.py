@@ -24,7 +24,7 @@ def alembic_config(urls: DatabaseUrls) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # Alembic reads options through ConfigParser, where "%" starts an interpolation.
-    config.set_main_option("sqlalchemy.url", _psycopg_url(urls).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", psycopg_url(urls).replace("%", "%%"))
     return config
 
 
@@ -37,7 +37,7 @@ def run_migrations(urls: DatabaseUrls) -> str:
     """
     config = alembic_config(urls)
     head = ScriptDirectory.from_config(config).get_current_head()
-    engine = create_engine(_psycopg_url(urls), poolclass=NullPool)
+    engine = create_engine(psycopg_url(urls), poolclass=NullPool)
     try:
         with engine.connect() as connection:
             connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK_KEY)))
@@ -55,6 +55,7 @@ def run_migrations(urls: DatabaseUrls) -> str:
     return str(head)
 
 
-def _psycopg_url(urls: DatabaseUrls) -> str:
+def psycopg_url(urls: DatabaseUrls) -> str:
+    """Return the SQLAlchemy URL of this database for the synchronous psycopg driver."""
     url = make_url(urls.libpq).set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)

@@ -23,7 +23,7 @@ TEST_POOL_SIZE = 25
 
 @pytest.fixture(scope="session")
 def db_data_dir() -> Iterator[Path]:
-    """Fresh deme data folder holding the test server; removed with the server at the end."""
+    """Fresh deme data folder for the test server. The server is stopped and the folder removed."""
     data_dir = Path(tempfile.mkdtemp(prefix="deme-db-", dir="/tmp"))
     yield data_dir
     stop_embedded_server(data_dir)

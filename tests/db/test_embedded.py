@@ -117,7 +117,7 @@ def test_database_url_selects_that_server(database: Database) -> None:
 
 
 def test_long_data_dir_moves_socket_out() -> None:
-    # 150 bytes of folder names: the socket path would exceed the 108-byte AF_UNIX limit.
+    # With 140 bytes of folder names, the socket path would exceed the 108-byte AF_UNIX limit.
     root = Path(tempfile.mkdtemp(prefix="deme-long-", dir="/tmp"))
     data_dir = root / ("a" * 70) / ("b" * 70)
     try:
@@ -138,7 +138,7 @@ def test_stale_pid_file_is_replaced() -> None:
         first = start_embedded_server(data_dir)
         stop_embedded_server(data_dir)
         # A crash leaves postmaster.pid behind, and its pid may now belong to another
-        # process: this test's own interpreter stands in for it.
+        # process. The pid of this test's own interpreter plays that process.
         pgdata = embedded_pgdata(data_dir)
         fields = [os.getpid(), pgdata, 1700000000, 5432, pgdata, "", "0 0", "ready"]
         (pgdata / "postmaster.pid").write_text("".join(f"{field}\n" for field in fields))
