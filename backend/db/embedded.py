@@ -19,6 +19,7 @@ import atexit
 import os
 import stat
 import subprocess
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,10 @@ with warnings.catch_warnings():
 
 PGDATA_FOLDER = "pg"
 LOG_TAIL_LINES = 20
+
+# pgserver serialises processes with an fcntl file lock, which does not exclude
+# threads of one process from each other.
+_start_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -115,33 +120,8 @@ def embedded_pgdata(data_dir: Path) -> Path:
 def start_embedded_server(data_dir: Path) -> DatabaseUrls:
     """Start the embedded PostgreSQL in `<data_dir>/pg`, or reuse the one already running."""
     pgdata = embedded_pgdata(data_dir)
-    _prepare_data_dir(pgdata)
-    _remove_stale_pid_file(pgdata)
-
-    try:
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
-    except subprocess.CalledProcessError as exc:
-        raise EmbeddedDatabaseError(
-            f"PostgreSQL in {pgdata} failed to initialise or start "
-            f"(exit status {exc.returncode}). {_log_tail(pgdata)}"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise EmbeddedDatabaseError(
-            f"PostgreSQL in {pgdata} did not start within {exc.timeout} s. {_log_tail(pgdata)}"
-        ) from exc
-    except RuntimeError as exc:
-        # pgserver raises a bare RuntimeError when neither socket folder fits in AF_UNIX.
-        raise EmbeddedDatabaseError(
-            f"No folder for the PostgreSQL Unix socket has a short enough path: "
-            f"{pgdata} and {PostgresServer.runtime_path} are both too long for the "
-            f"108-byte socket path limit. Set DATA_DIR to a shorter path, such as "
-            f"/var/lib/deme, or set XDG_RUNTIME_DIR to a short folder. ({exc})"
-        ) from exc
-    except OSError as exc:
-        raise EmbeddedDatabaseError(
-            f"Cannot prepare the PostgreSQL data folder {pgdata}: {exc}. deme needs to "
-            f"create it and, when run as root, hand it to the 'pgserver' system user."
-        ) from exc
+    with _start_lock:
+        server = _get_server(pgdata)
 
     info = server.get_postmaster_info()
     socket_path = info.socket_path
@@ -164,6 +144,36 @@ def start_embedded_server(data_dir: Path) -> DatabaseUrls:
     return urls
 
 
+def _get_server(pgdata: Path) -> PostgresServer:
+    _prepare_data_dir(pgdata)
+    _remove_stale_pid_file(pgdata)
+
+    try:
+        return pgserver.get_server(pgdata, cleanup_mode=None)
+    except subprocess.CalledProcessError as exc:
+        raise EmbeddedDatabaseError(
+            f"PostgreSQL in {pgdata} failed to initialise or start "
+            f"(exit status {exc.returncode}). {_log_tail(pgdata)}"
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise EmbeddedDatabaseError(
+            f"PostgreSQL in {pgdata} did not start within {exc.timeout} s. {_log_tail(pgdata)}"
+        ) from exc
+    except RuntimeError as exc:
+        # pgserver raises a bare RuntimeError when neither socket folder fits in AF_UNIX.
+        raise EmbeddedDatabaseError(
+            f"No folder for the PostgreSQL Unix socket has a short enough path: "
+            f"{pgdata} and {PostgresServer.runtime_path} are both too long for the "
+            f"AF_UNIX socket path limit (108 bytes on Linux). Set DATA_DIR to a shorter "
+            f"path, such as /var/lib/deme, or set XDG_RUNTIME_DIR to a short folder. ({exc})"
+        ) from exc
+    except OSError as exc:
+        raise EmbeddedDatabaseError(
+            f"Cannot prepare the PostgreSQL data folder {pgdata}: {exc}. deme needs to "
+            f"create it and, when run as root, hand it to the 'pgserver' system user."
+        ) from exc
+
+
 def stop_embedded_server(data_dir: Path) -> bool:
     """Stop the embedded PostgreSQL in `<data_dir>/pg`. Returns False when it was not running.
 
@@ -174,14 +184,15 @@ def stop_embedded_server(data_dir: Path) -> bool:
         return False
 
     system_user = "pgserver" if os.geteuid() == 0 else None
-    pgserver.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=system_user)
+    with _start_lock:
+        pgserver.pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=system_user)
 
-    # pgserver caches one handle per data folder and per process, and would hand
-    # the stopped server out again. Drop the handle and its exit hook, which would
-    # otherwise fail on the missing cache entry (pgserver 0.1.4 internals).
-    cached = PostgresServer._instances.pop(pgdata, None)
-    if cached is not None:
-        atexit.unregister(cached._cleanup)
+        # pgserver caches one handle per data folder and per process, and would hand
+        # the stopped server out again. Drop the handle and its exit hook, which would
+        # otherwise fail on the missing cache entry (pgserver 0.1.4 internals).
+        cached = PostgresServer._instances.pop(pgdata, None)
+        if cached is not None:
+            atexit.unregister(cached._cleanup)
 
     log.info("database.embedded_stopped", pgdata=str(pgdata))
     return True

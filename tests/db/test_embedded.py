@@ -1,6 +1,8 @@
 """The embedded PostgreSQL server and the URLs derived from DATABASE_URL."""
 
+import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -120,6 +122,7 @@ def test_long_data_dir_moves_socket_out() -> None:
     # With 140 bytes of folder names, the socket path would exceed the 108-byte AF_UNIX limit.
     root = Path(tempfile.mkdtemp(prefix="deme-long-", dir="/tmp"))
     data_dir = root / ("a" * 70) / ("b" * 70)
+    socket_dir = None
     try:
         urls = start_embedded_server(data_dir)
         socket_dir = Path(psycopg.conninfo.conninfo_to_dict(urls.libpq)["host"])
@@ -129,7 +132,24 @@ def test_long_data_dir_moves_socket_out() -> None:
         assert _postmaster_start_time(urls.libpq)
     finally:
         stop_embedded_server(data_dir)
-        subprocess.run(["rm", "-rf", str(root)], check=False)
+        shutil.rmtree(root, ignore_errors=True)
+        if socket_dir is not None:
+            shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+async def test_concurrent_starts_share_server() -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="deme-threads-", dir="/tmp"))
+    try:
+        first, second = await asyncio.gather(
+            asyncio.to_thread(start_embedded_server, data_dir),
+            asyncio.to_thread(start_embedded_server, data_dir),
+        )
+
+        assert first == second
+        assert _postmaster_start_time(first.libpq)
+    finally:
+        stop_embedded_server(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def test_stale_pid_file_is_replaced() -> None:
@@ -149,4 +169,4 @@ def test_stale_pid_file_is_replaced() -> None:
         assert _postmaster_start_time(second.libpq)
     finally:
         stop_embedded_server(data_dir)
-        subprocess.run(["rm", "-rf", str(data_dir)], check=False)
+        shutil.rmtree(data_dir, ignore_errors=True)
