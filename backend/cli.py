@@ -76,10 +76,10 @@ def emulator(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1")] = 8765,
 ) -> None:
     """Run the local Notion and Google emulator on its own (set EMULATOR_URL to use it)."""
-    from backend.emulator.server import serve_forever
+    from backend.emulator.server import main
 
     configure_logging("INFO")
-    serve_forever(get_settings().data_dir, port=port)
+    main(["--port", str(port), "--data-dir", str(get_settings().data_dir)])
 
 
 if __name__ == "__main__":

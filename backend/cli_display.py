@@ -3,7 +3,7 @@
 from types import TracebackType
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
@@ -72,9 +72,8 @@ def _created(flag: bool | None) -> str:
 def print_summary(console: Console, result: dict[str, Any]) -> None:
     """Print the run's outcome for a person: what exists now, the quote, problems, links."""
     status_style = {"succeeded": "green", "partial": "yellow", "failed": "red"}[result["status"]]
-    console.print(
-        f"\nRun [bold]{result['run_id']}[/bold]: [{status_style}]{result['status']}[/{status_style}]"
-    )
+    status = f"[{status_style}]{result['status']}[/{status_style}]"
+    console.print(f"\nRun [bold]{result['run_id']}[/bold]: {status}")
     if result["nothing_new"]:
         console.print(
             "[cyan]Nothing new was created: this inquiry had already been processed, "
@@ -83,10 +82,12 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
 
     client = result.get("client")
     if client:
-        console.print(f"Client: {client['name']} <{client['email']}> — {_created(client['created'])}")
+        created = _created(client["created"])
+        console.print(f"Client: {client['name']} <{client['email']}> — {created}")
     prestation = result.get("prestation")
     if prestation:
-        console.print(f"Prestation: {prestation['name']} — status [bold]{prestation['status']}[/bold]")
+        status = f"[bold]{prestation['status']}[/bold]"
+        console.print(f"Prestation: {prestation['name']} — status {status}")
 
     quote = result.get("quote")
     if quote:
@@ -100,7 +101,8 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
         hint = " (a retry may help)" if error["retryable"] else ""
         console.print(f"[red]  ! {error['step']}: {error['message']}{hint}[/red]")
 
-    console.print(Group(*_link_lines(result)))
+    for line in _link_lines(result):
+        console.print(line, soft_wrap=True)
 
 
 def _quote_table(quote: dict[str, Any]) -> Table:

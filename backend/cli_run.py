@@ -11,8 +11,8 @@ from rich.console import Console
 from backend.cli_display import LiveSteps, print_summary
 from backend.config import Settings
 from backend.graph.submissions import accept_submission
-from backend.integrations.workspace_schema import QUOTE_SHEET_TAB
 from backend.intake.errors import InvalidPayloadError
+from backend.integrations.workspace_schema import QUOTE_SHEET_TAB
 from backend.runtime import Runtime, open_runtime
 
 

@@ -78,7 +78,9 @@ def _start_emulator(settings: Settings, stack: AsyncExitStack) -> Any | None:
         return None
     from backend.emulator.server import start_emulator
 
-    emulator = start_emulator(settings.data_dir, latency=settings.emulator_latency)
+    emulator = start_emulator(
+        settings.data_dir, latency=settings.emulator_latency, settings=settings
+    )
     stack.callback(emulator.stop)
     log.info("emulator.started", url=emulator.url)
     return emulator

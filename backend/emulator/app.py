@@ -11,7 +11,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
 from backend.config import Settings
-from backend.emulator import inspection, notion
+from backend.emulator import (
+    google_calendar,
+    google_drive,
+    google_gmail,
+    google_sheets,
+    inspection,
+    notion,
+    oauth,
+)
 from backend.emulator.bootstrap import bootstrap
 from backend.emulator.errors import GoogleError, NotionError
 from backend.emulator.faults import FaultInjector
@@ -24,9 +32,8 @@ log = structlog.get_logger(__name__)
 
 
 def _google_routes() -> list[BaseRoute]:
-    from backend.emulator import google_calendar, google_drive, google_gmail, google_sheets
-
     return [
+        *oauth.ROUTES,
         *google_drive.ROUTES,
         *google_sheets.ROUTES,
         *google_calendar.ROUTES,

@@ -9,7 +9,9 @@ from psycopg_pool import AsyncConnectionPool
 
 
 @asynccontextmanager
-async def open_checkpointer(libpq_url: str, *, max_size: int = 4) -> AsyncIterator[AsyncPostgresSaver]:
+async def open_checkpointer(
+    libpq_url: str, *, max_size: int = 4
+) -> AsyncIterator[AsyncPostgresSaver]:
     """Open a pool, create the checkpoint tables if needed, and yield the saver."""
     pool = AsyncConnectionPool(
         libpq_url,

@@ -4,6 +4,7 @@ Bodies run inside `pipeline_step`, which records them in `run_steps`, skips them
 step they need failed, and turns their exceptions into entries of the run's error list.
 """
 
+from datetime import datetime
 from typing import Any
 
 from backend.db import prestations as prestation_store
@@ -19,8 +20,14 @@ from backend.graph.state import IntakeState
 from backend.graph.steps import pipeline_step
 from backend.intake.problems import Problem
 from backend.intake.validation import ValidatedInquiry, validate_inquiry
-from backend.integrations import calendar_events, clients, notification, prestations, quote_lines
-from backend.integrations import quote_sheet
+from backend.integrations import (
+    calendar_events,
+    clients,
+    notification,
+    prestations,
+    quote_lines,
+    quote_sheet,
+)
 from backend.integrations.prestations import PrestationDraft
 from backend.integrations.quote_lines import QuoteLineDraft
 
@@ -38,17 +45,18 @@ async def validate(state: IntakeState, context: PipelineContext) -> dict[str, An
         timezone=settings.timezone,
         guests_per_server=settings.guests_per_server,
         default_event_hours=settings.default_event_hours,
+        received_at=datetime.fromisoformat(state["received_at"]),
     )
-    availability = await _availability_problem(validated, context)
+    availability = await _availability_problem(validated, state["submission_ref"], context)
     if availability is not None:
         validated = validated.model_copy(
-            update={"problems": [*validated.problems, availability], "needs_review": True}
+            update={"problems": [*validated.problems, availability]}
         )
     return {"inquiry": validated.model_dump(mode="json")}
 
 
 async def _availability_problem(
-    validated: ValidatedInquiry, context: PipelineContext
+    validated: ValidatedInquiry, submission_ref: str, context: PipelineContext
 ) -> Problem | None:
     """Flag a date on which the caterer already holds as many prestations as it serves."""
     event_date = validated.inquiry.event_date
@@ -58,7 +66,7 @@ async def _availability_problem(
         others = await prestation_store.prestations_on(
             session,
             event_date=event_date,
-            exclude_submission_id=validated.inquiry.submission_id,
+            exclude_submission_id=submission_ref,
         )
     limit = context.settings.max_events_per_day
     if len(others) < limit:
@@ -126,7 +134,7 @@ def _mirror_fields(
     inquiry = validated.inquiry
     event = validated.event
     return {
-        "submission_key": inquiry.submission_id,
+        "submission_id": state["submission_ref"],
         "run_id": state["run_id"],
         "notion_url": notion_url,
         "client_page_id": state["client"]["page_id"],
@@ -182,11 +190,12 @@ async def fill_quote_sheet(state: IntakeState, context: PipelineContext) -> dict
         context.workspace,
         context.db,
         run_id=state["run_id"],
-        submission_id=validated.inquiry.submission_id,
+        submission_key=validated.inquiry.submission_id,
+        submission_ref=state["submission_ref"],
         title=f"Devis – {validated.prestation_name}",
     )
     sheet = await quote_sheet.fill_sheet(
-        context.workspace, sheet, sheet_content(validated, context.settings)
+        context.workspace, sheet, sheet_content(validated)
     )
     await prestations.link_prestation(
         context.workspace, state["prestation"]["page_id"], sheet_url=sheet.url
@@ -236,10 +245,10 @@ async def create_calendar_event(state: IntakeState, context: PipelineContext) ->
 @pipeline_step("notify", requires=("inquiry",))
 async def notify(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
     validated = _validated(state)
-    record, message = await notification.send_summary(
+    record, sent_bytes = await notification.send_summary(
         context.workspace,
         submission_id=validated.inquiry.submission_id,
-        summary=email_summary(validated, state, context.settings),
+        summary=email_summary(validated, state),
     )
     if "prestation" in state:
         async with context.db.session() as session:
@@ -249,7 +258,8 @@ async def notify(state: IntakeState, context: PipelineContext) -> dict[str, Any]
                 email_message_id=record.message_id,
             )
             await session.commit()
-    return {"email": {**record.to_dict(), "eml": message.as_string()}}
+    eml = sent_bytes.decode("utf-8", errors="replace")
+    return {"email": {**record.to_dict(), "eml": eml}}
 
 
 @pipeline_step("index", requires=("inquiry", "prestation"))

@@ -3,8 +3,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from backend.config import Settings
 from backend.graph.state import IntakeState
+from backend.intake.validation import ValidatedInquiry
 from backend.integrations.quote_sheet_content import QuoteSheetContent, SheetLine
 from backend.integrations.summary_email import EmailLine, SummaryEmail
 
@@ -39,7 +39,7 @@ def plain_number(value: Decimal | str) -> str:
     return text.replace(".", ",")
 
 
-def event_when(validated) -> str:  # noqa: ANN001 - ValidatedInquiry, imported lazily
+def event_when(validated: ValidatedInquiry) -> str:
     inquiry = validated.inquiry
     if inquiry.event_date is None:
         return "date à confirmer"
@@ -53,7 +53,7 @@ def event_when(validated) -> str:  # noqa: ANN001 - ValidatedInquiry, imported l
     return text
 
 
-def guests_text(validated) -> str:  # noqa: ANN001
+def guests_text(validated: ValidatedInquiry) -> str:
     inquiry = validated.inquiry
     if inquiry.guests is None:
         return "à préciser"
@@ -74,7 +74,7 @@ def _links(state: IntakeState) -> dict[str, str]:
     return links
 
 
-def email_summary(validated, state: IntakeState, settings: Settings) -> SummaryEmail:  # noqa: ANN001
+def email_summary(validated: ValidatedInquiry, state: IntakeState) -> SummaryEmail:
     inquiry = validated.inquiry
     quote = validated.quote
     client = state.get("client") or {}
@@ -103,7 +103,9 @@ def email_summary(validated, state: IntakeState, settings: Settings) -> SummaryE
             for line in quote.lines
         ],
         total_ht=euros(quote.total_ht),
-        vat_by_rate={plain_number(rate): euros(amount) for rate, amount in quote.vat_by_rate.items()},
+        vat_by_rate={
+            plain_number(rate): euros(amount) for rate, amount in quote.vat_by_rate.items()
+        },
         total_ttc=euros(quote.total_ttc),
         problems=[problem.message for problem in validated.problems],
         links=_links(state),
@@ -111,7 +113,7 @@ def email_summary(validated, state: IntakeState, settings: Settings) -> SummaryE
     )
 
 
-def calendar_description(validated, state: IntakeState) -> str:  # noqa: ANN001
+def calendar_description(validated: ValidatedInquiry, state: IntakeState) -> str:
     inquiry = validated.inquiry
     lines = [
         f"Client : {inquiry.client_name}",
@@ -121,14 +123,15 @@ def calendar_description(validated, state: IntakeState) -> str:  # noqa: ANN001
         f"Total TTC : {euros(validated.quote.total_ttc)} €",
     ]
     if validated.problems:
-        lines.append("À vérifier : " + " ; ".join(problem.message for problem in validated.problems))
+        problems = " ; ".join(problem.message for problem in validated.problems)
+        lines.append(f"À vérifier : {problems}")
     prestation = state.get("prestation") or {}
     if prestation.get("url"):
         lines.append(f"Prestation : {prestation['url']}")
     return "\n".join(lines)
 
 
-def sheet_content(validated, settings: Settings) -> QuoteSheetContent:  # noqa: ANN001
+def sheet_content(validated: ValidatedInquiry) -> QuoteSheetContent:
     inquiry = validated.inquiry
     quote = validated.quote
     return QuoteSheetContent(

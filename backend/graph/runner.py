@@ -12,6 +12,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 
 from backend.db import runs as run_store
+from backend.db.models import RunStatus, Submission
 from backend.graph.builder import build_intake_graph
 from backend.graph.context import PipelineContext
 from backend.graph.result import build_run_result, outcome_status
@@ -46,7 +47,7 @@ class IntakeRunner:
         structlog.contextvars.bind_contextvars(submission_id=submission.idempotency_key)
 
         config = {"configurable": {"thread_id": run_id}}
-        graph_input = await self._input_for(run_id, config, submission.raw_body)
+        graph_input = await self._input_for(run_id, config, submission)
         log.info("run.started", resumed=graph_input is None)
 
         final: IntakeState = await self.graph.ainvoke(
@@ -60,7 +61,7 @@ class IntakeRunner:
             await run_store.finish_run(
                 session,
                 run_id=run_id,
-                status=status,
+                status=RunStatus(status),
                 result=result,
                 error=result["errors"][0] if result["errors"] else None,
             )
@@ -69,7 +70,7 @@ class IntakeRunner:
         return result
 
     async def _input_for(
-        self, run_id: str, config: dict[str, Any], raw_body: bytes
+        self, run_id: str, config: dict[str, Any], submission: Submission
     ) -> IntakeState | None:
         snapshot = await self.graph.aget_state(config)
         if snapshot.next:
@@ -77,4 +78,10 @@ class IntakeRunner:
         if snapshot.values:
             # A finished run executed again: start a clean thread, keep nothing stale.
             await self.checkpointer.adelete_thread(run_id)
-        return IntakeState(run_id=run_id, payload=parse_payload(raw_body), errors=[])
+        return IntakeState(
+            run_id=run_id,
+            submission_ref=str(submission.id),
+            payload=parse_payload(submission.raw_body),
+            received_at=submission.received_at.isoformat(),
+            errors=[],
+        )

@@ -7,13 +7,13 @@ steps that depend on a failed one are therefore stopped.
 
 import time
 from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any
 
 import structlog
 from langgraph.runtime import Runtime
 
 from backend.db import runs as run_store
+from backend.db.models import StepStatus
 from backend.errors import DemeError, ExternalServiceError
 from backend.graph.context import PipelineContext
 from backend.graph.progress import StepEvent
@@ -49,7 +49,6 @@ def pipeline_step(name: str, *, requires: tuple[str, ...] = ()) -> Callable[[Ste
     """Turn `body(state, context) -> update` into a recorded, failure-contained node."""
 
     def decorate(body: StepBody) -> Node:
-        @wraps(body)
         async def node(state: IntakeState, runtime: Runtime[PipelineContext]) -> dict[str, Any]:
             context = runtime.context
             run_id = state["run_id"]
@@ -59,6 +58,10 @@ def pipeline_step(name: str, *, requires: tuple[str, ...] = ()) -> Callable[[Ste
             finally:
                 structlog.contextvars.unbind_contextvars("step")
 
+        # Not functools.wraps: LangGraph reads the signature to pass `runtime`, and
+        # wraps would expose the body's (state, context) signature instead.
+        node.__name__ = node.__qualname__ = name
+        node.__doc__ = body.__doc__
         return node
 
     return decorate
@@ -105,8 +108,6 @@ async def _run_step(
 async def _start(context: PipelineContext, run_id: str, name: str) -> int:
     async with context.db.session() as session:
         step = await run_store.start_step(session, run_id=run_id, step=name)
-        await run_store.set_current_step(session, run_id=run_id, step=name)
-        await session.commit()
         return step.id
 
 
@@ -123,13 +124,12 @@ async def _finish(
         await run_store.finish_step(
             session,
             step_id=step_id,
-            status=status,
+            status=StepStatus(status),
             duration_ms=duration_ms,
             output=output,
             error=error["message"] if error else None,
             retryable=error["retryable"] if error else None,
         )
-        await session.commit()
 
 
 async def _record(
@@ -141,10 +141,9 @@ async def _record(
         await run_store.finish_step(
             session,
             step_id=step.id,
-            status=status,
+            status=StepStatus(status),
             duration_ms=duration_ms,
             output=None,
             error=error,
             retryable=None,
         )
-        await session.commit()

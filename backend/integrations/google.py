@@ -7,6 +7,7 @@ parses a large JSON document and requests only read from it.
 """
 
 import asyncio
+import base64
 import json
 import socket
 from collections.abc import Callable
@@ -242,6 +243,16 @@ class GoogleGateway:
             "messages.send",
             lambda api: api.users().messages().send(userId="me", body={"raw": raw}),
         )
+
+    async def get_raw_message(self, message_id: str) -> bytes:
+        """Return a message as RFC 2822 bytes (Gmail's format=raw, base64url-decoded)."""
+        response = await self._execute(
+            "gmail",
+            "messages.get",
+            lambda api: api.users().messages().get(userId="me", id=message_id, format="raw"),
+        )
+        raw = response["raw"]
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
 
     async def find_message_ids(self, query: str) -> list[str]:
         response = await self._execute(

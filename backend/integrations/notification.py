@@ -6,7 +6,6 @@ it (`rfc822msgid:`), so a message sent just before a crash is found, not sent ag
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from typing import Any
 
 import structlog
@@ -33,8 +32,12 @@ class EmailRecord:
 
 async def send_summary(
     workspace: Workspace, *, submission_id: str, summary: summary_email.SummaryEmail
-) -> tuple[EmailRecord, EmailMessage]:
-    """Send the summary to the business inbox unless Gmail already has it."""
+) -> tuple[EmailRecord, bytes]:
+    """Send the summary to the business inbox unless Gmail already has it.
+
+    Returns the record and the message as sent (RFC 2822 bytes); for a message found
+    in Gmail, the bytes are Gmail's copy, not a recomposed one.
+    """
     domain = workspace.business_email.rpartition("@")[2] or "deme.local"
     rfc822_id = summary_email.message_id_for(submission_id, domain)
     recipients = [workspace.business_email]
@@ -51,8 +54,11 @@ async def send_summary(
     existing = await workspace.google.find_message_ids(f"rfc822msgid:{rfc822_id}")
     if existing:
         log.info("email.found", gmail_message_id=existing[0])
-        return EmailRecord(existing[0], rfc822_id, recipients, subject, created=False), message
+        sent_bytes = await workspace.google.get_raw_message(existing[0])
+        record = EmailRecord(existing[0], rfc822_id, recipients, subject, created=False)
+        return record, sent_bytes
 
     sent = await workspace.google.send_message(summary_email.encode_for_gmail(message))
     log.info("email.sent", gmail_message_id=sent["id"])
-    return EmailRecord(sent["id"], rfc822_id, recipients, subject, created=True), message
+    record = EmailRecord(sent["id"], rfc822_id, recipients, subject, created=True)
+    return record, message.as_bytes()

@@ -30,11 +30,17 @@ class SheetRecord:
 
 
 async def take_sheet(
-    workspace: Workspace, db: Database, *, run_id: str, submission_id: str, title: str
+    workspace: Workspace,
+    db: Database,
+    *,
+    run_id: str,
+    submission_key: str,
+    submission_ref: str,
+    title: str,
 ) -> SheetRecord:
     """Return the submission's sheet, claiming a pool sheet (or a fresh copy) the first time."""
     async with db.session() as session:
-        known = await side_effects.find_side_effect(session, kind="sheet", key=submission_id)
+        known = await side_effects.find_side_effect(session, kind="sheet", key=submission_key)
         if known is not None:
             return SheetRecord(known.external_id, known.url or "", title, False, created=False)
 
@@ -52,9 +58,9 @@ async def take_sheet(
         stored = await side_effects.record_side_effect(
             session,
             run_id=run_id,
-            submission_id=submission_id,
+            submission_id=submission_ref,
             kind="sheet",
-            key=submission_id,
+            key=submission_key,
             external_id=sheet_id,
             url=url,
             data={"from_pool": from_pool},
