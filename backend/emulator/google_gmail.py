@@ -44,7 +44,9 @@ def _decode_raw(raw: Any) -> bytes:
             reason="invalidArgument",
         )
     try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        # Gmail documents base64url; standard base64 characters are accepted too.
+        text = raw.strip().rstrip("=").replace("+", "-").replace("/", "_")
+        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError) as error:
         raise bad_request(
             f"Invalid value at 'message.raw' (TYPE_BYTES), Base64 decoding failed for "
