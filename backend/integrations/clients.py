@@ -55,23 +55,25 @@ async def find_or_create_client(
     case the form used. The lock keeps two concurrent runs from creating the same client.
     """
     key, query_filter = _lookup_filter(email, phone, submission_id)
-    async with lock(f"client:{key}"):
-        page = await workspace.notion.find_one(workspace.clients_data_source_id, query_filter)
-        if page is not None:
-            await _fill_missing_fields(workspace, page, phone=phone, address=address)
-            log.info("client.found", client_page_id=page["id"])
-            return _record(page, created=False)
+    properties = {
+        "Nom": props.title(name),
+        "Email": props.email(email),
+        "Téléphone": props.phone(phone),
+        "Adresse": props.rich_text(address),
+        "Soumission": props.rich_text(submission_id),
+    }
 
-        properties = {
-            "Nom": props.title(name),
-            "Email": props.email(email),
-            "Téléphone": props.phone(phone),
-            "Adresse": props.rich_text(address),
-            "Soumission": props.rich_text(submission_id),
-        }
-        page = await workspace.notion.create_page(workspace.clients_data_source_id, properties)
-        log.info("client.created", client_page_id=page["id"])
-        return _record(page, created=True)
+    async def find() -> dict[str, Any] | None:
+        return await workspace.notion.find_one(workspace.clients_data_source_id, query_filter)
+
+    async with lock(f"client:{key}"):
+        page, created = await workspace.notion.create_page_once(
+            workspace.clients_data_source_id, properties, find=find
+        )
+        if not created:
+            await _fill_missing_fields(workspace, page, phone=phone, address=address)
+    log.info("client.created" if created else "client.found", client_page_id=page["id"])
+    return _record(page, created=created)
 
 
 async def _fill_missing_fields(

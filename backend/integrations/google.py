@@ -22,7 +22,12 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from backend.errors import ExternalServiceError
-from backend.integrations.retry import RetryPolicy, call_with_retry, parse_retry_after
+from backend.integrations.retry import (
+    RetryPolicy,
+    call_with_retry,
+    create_once,
+    parse_retry_after,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -139,15 +144,25 @@ class GoogleGateway:
             request = make_request(resource)
             return await asyncio.to_thread(request.execute, http=self._new_http())
 
+        return await call_with_retry(
+            attempt,
+            classify=self._classifier(service, operation),
+            policy=self._policy,
+            service=service,
+            operation=operation,
+        )
+
+    @staticmethod
+    def _classifier(
+        service: str, operation: str
+    ) -> Callable[[Exception], ExternalServiceError | None]:
         def classify(exc: Exception) -> ExternalServiceError | None:
             error = classify_google_error(exc, service)
             if error is not None:
                 error.operation = operation
             return error
 
-        return await call_with_retry(
-            attempt, classify=classify, policy=self._policy, service=service, operation=operation
-        )
+        return classify
 
     # Drive
     async def copy_file(self, file_id: str, *, name: str, parents: list[str] | None = None) -> dict:
@@ -237,11 +252,27 @@ class GoogleGateway:
         )
 
     # Gmail
-    async def send_message(self, raw: str) -> dict:
-        return await self._execute(
-            "gmail",
-            "messages.send",
-            lambda api: api.users().messages().send(userId="me", body={"raw": raw}),
+    async def send_message_once(self, raw: str, *, rfc822_message_id: str) -> tuple[str, bool]:
+        """Send a message unless Gmail has one with this Message-ID; return its id, new?
+
+        Gmail has no idempotency key, so before each attempt (a failed send may have
+        gone out) the mailbox is searched for the Message-ID deme set.
+        """
+        resource = self._services["gmail"]
+        classify = self._classifier("gmail", "messages.send")
+
+        async def find() -> str | None:
+            ids = await self.find_message_ids(f"rfc822msgid:{rfc822_message_id}")
+            return ids[0] if ids else None
+
+        async def send() -> str:
+            request = resource.users().messages().send(userId="me", body={"raw": raw})
+            response = await asyncio.to_thread(request.execute, http=self._new_http())
+            return response["id"]
+
+        return await create_once(
+            send, find=find, classify=classify, policy=self._policy,
+            service="gmail", operation="messages.send",
         )
 
     async def get_raw_message(self, message_id: str) -> bytes:

@@ -1,7 +1,8 @@
 """Send the summary email once per submission, even across crashes and reruns.
 
-The Message-ID is derived from the submission. Before sending, Gmail is searched for
-it (`rfc822msgid:`), so a message sent just before a crash is found, not sent again.
+The Message-ID is derived from the submission. Before each send attempt, Gmail is
+searched for it (`rfc822msgid:`), so a message sent just before a crash or a lost
+response is found, not sent again.
 """
 
 from dataclasses import asdict, dataclass
@@ -51,14 +52,12 @@ async def send_summary(
     )
     subject = summary_email.subject_for(summary)
 
-    existing = await workspace.google.find_message_ids(f"rfc822msgid:{rfc822_id}")
-    if existing:
-        log.info("email.found", gmail_message_id=existing[0])
-        sent_bytes = await workspace.google.get_raw_message(existing[0])
-        record = EmailRecord(existing[0], rfc822_id, recipients, subject, created=False)
-        return record, sent_bytes
-
-    sent = await workspace.google.send_message(summary_email.encode_for_gmail(message))
-    log.info("email.sent", gmail_message_id=sent["id"])
-    record = EmailRecord(sent["id"], rfc822_id, recipients, subject, created=True)
-    return record, message.as_bytes()
+    gmail_id, created = await workspace.google.send_message_once(
+        summary_email.encode_for_gmail(message), rfc822_message_id=rfc822_id
+    )
+    record = EmailRecord(gmail_id, rfc822_id, recipients, subject, created=created)
+    if created:
+        log.info("email.sent", gmail_message_id=gmail_id)
+        return record, message.as_bytes()
+    log.info("email.found", gmail_message_id=gmail_id)
+    return record, await workspace.google.get_raw_message(gmail_id)

@@ -5,6 +5,7 @@ service, including Notion's 529 `service_overload` and timeouts, which notion-cl
 3.1.0 does not retry.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -13,7 +14,12 @@ from notion_client import AsyncClient
 from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
 
 from backend.errors import ExternalServiceError
-from backend.integrations.retry import RetryPolicy, call_with_retry, parse_retry_after
+from backend.integrations.retry import (
+    RetryPolicy,
+    call_with_retry,
+    create_once,
+    parse_retry_after,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -66,15 +72,23 @@ class NotionGateway:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _call(self, operation: str, call: Any) -> Any:
+    @staticmethod
+    def _classifier(operation: str) -> Callable[[Exception], ExternalServiceError | None]:
         def classify(exc: Exception) -> ExternalServiceError | None:
             error = classify_notion_error(exc)
             if error is not None:
                 error.operation = operation
             return error
 
+        return classify
+
+    async def _call(self, operation: str, call: Any) -> Any:
         return await call_with_retry(
-            call, classify=classify, policy=self._policy, service="notion", operation=operation
+            call,
+            classify=self._classifier(operation),
+            policy=self._policy,
+            service="notion",
+            operation=operation,
         )
 
     async def query(
@@ -106,13 +120,32 @@ class NotionGateway:
             return None
         return min(pages, key=lambda page: page.get("created_time", ""))
 
-    async def create_page(
-        self, data_source_id: str, properties: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def create_page_once(
+        self,
+        data_source_id: str,
+        properties: dict[str, Any],
+        *,
+        find: Callable[[], Awaitable[dict[str, Any] | None]],
+        known_absent: bool = False,
+    ) -> tuple[dict[str, Any], bool]:
+        """Create a page unless `find()` returns one; return it and whether it is new.
+
+        Notion has no idempotency key, so after a failed create (which may have been
+        applied) `find()` runs again before the next attempt.
+        """
         parent = {"type": "data_source_id", "data_source_id": data_source_id}
-        return await self._call(
-            "pages.create",
-            lambda: self._client.pages.create(parent=parent, properties=properties),
+
+        async def create() -> dict[str, Any]:
+            return await self._client.pages.create(parent=parent, properties=properties)
+
+        return await create_once(
+            create,
+            find=find,
+            classify=self._classifier("pages.create"),
+            policy=self._policy,
+            service="notion",
+            operation="pages.create",
+            known_absent=known_absent,
         )
 
     async def update_page(self, page_id: str, properties: dict[str, Any]) -> dict[str, Any]:

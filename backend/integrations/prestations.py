@@ -74,15 +74,13 @@ async def find_prestation(workspace: Workspace, submission_id: str) -> dict[str,
 
 async def create_prestation(workspace: Workspace, draft: PrestationDraft) -> PrestationRecord:
     """Create the prestation page unless one already carries this submission id."""
-    page = await find_prestation(workspace, draft.submission_id)
-    created = page is None
-    if page is None:
-        page = await workspace.notion.create_page(
-            workspace.prestations_data_source_id, _properties(draft, workspace.timezone)
-        )
-        log.info("prestation.created", prestation_page_id=page["id"])
-    else:
-        log.info("prestation.found", prestation_page_id=page["id"])
+    page, created = await workspace.notion.create_page_once(
+        workspace.prestations_data_source_id,
+        _properties(draft, workspace.timezone),
+        find=lambda: find_prestation(workspace, draft.submission_id),
+    )
+    event = "prestation.created" if created else "prestation.found"
+    log.info(event, prestation_page_id=page["id"])
     return PrestationRecord(
         page_id=page["id"],
         url=page.get("url", ""),

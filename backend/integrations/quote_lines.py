@@ -1,5 +1,6 @@
 """Quote line pages in Notion: one per priced line, keyed by submission id and line number."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
@@ -61,10 +62,13 @@ async def create_quote_lines(
     for line in lines:
         key = line_key(submission_id, line.line_no)
         page = by_key.get(key)
-        created = page is None
+        created = False
         if page is None:
-            page = await workspace.notion.create_page(
-                workspace.quote_lines_data_source_id, _properties(line, key, prestation_page_id)
+            page, created = await workspace.notion.create_page_once(
+                workspace.quote_lines_data_source_id,
+                _properties(line, key, prestation_page_id),
+                find=_finder(workspace, key),
+                known_absent=True,
             )
         records.append(
             QuoteLineRecord(line.line_no, page["id"], page.get("url", ""), created=created)
@@ -75,6 +79,15 @@ async def create_quote_lines(
         existing=sum(not record.created for record in records),
     )
     return records
+
+
+def _finder(workspace: Workspace, key: str) -> Callable[[], Awaitable[dict[str, Any] | None]]:
+    async def find() -> dict[str, Any] | None:
+        return await workspace.notion.find_one(
+            workspace.quote_lines_data_source_id, props.text_equals("Clé", "rich_text", key)
+        )
+
+    return find
 
 
 def _properties(line: QuoteLineDraft, key: str, prestation_page_id: str) -> dict[str, Any]:

@@ -113,3 +113,37 @@ async def call_with_retry(
             )
             await asyncio.sleep(wait)
             attempt += 1
+
+
+async def create_once(
+    create: Callable[[], Awaitable[T]],
+    *,
+    find: Callable[[], Awaitable[T | None]],
+    classify: Callable[[Exception], ExternalServiceError | None],
+    policy: RetryPolicy,
+    service: str,
+    operation: str,
+    known_absent: bool = False,
+) -> tuple[T, bool]:
+    """Create an object that has no server-side idempotency key, at most once.
+
+    A failed create may still have happened (a lost response, a timeout), so before
+    each new attempt `find()` looks for the object by the key deme stored in it.
+    With `known_absent`, the caller has just looked, and the first lookup is skipped.
+    Returns the object and whether this call created it.
+    """
+    attempts = 0
+
+    async def attempt() -> tuple[T, bool]:
+        nonlocal attempts
+        attempts += 1
+        if attempts > 1 or not known_absent:
+            existing = await find()
+            if existing is not None:
+                return existing, False
+        return await create(), True
+
+    # Each create is sent once per attempt: the retry loop wraps find + create together.
+    return await call_with_retry(
+        attempt, classify=classify, policy=policy, service=service, operation=operation
+    )
