@@ -1,8 +1,10 @@
 """Fault injection: error answers by script (rules with a count) or by rate (seeded)."""
 
+import asyncio
 import random
 import re
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -11,6 +13,7 @@ import structlog
 log = structlog.get_logger(__name__)
 
 FAULT_KINDS = ("error", "timeout")
+HOLD_POLL_SECONDS = 0.05
 
 
 @dataclass
@@ -89,6 +92,7 @@ class FaultInjector:
         self._rules = list(rules or [])
         self._lock = threading.Lock()
         self._random = random.Random(seed)
+        self._released = threading.Event()
 
     @classmethod
     def none(cls) -> "FaultInjector":
@@ -112,6 +116,18 @@ class FaultInjector:
             retry_after=retry_after,
         )
         return cls([rule], seed=seed)
+
+    async def hold(self, seconds: float) -> None:
+        """Hold a call for a timeout fault, or until `release_held()` (server shutdown)."""
+        deadline = time.monotonic() + seconds
+        while not self._released.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            await asyncio.sleep(min(remaining, HOLD_POLL_SECONDS))
+
+    def release_held(self) -> None:
+        self._released.set()
 
     def add(self, rules: list[FaultRule]) -> None:
         with self._lock:

@@ -4,6 +4,7 @@ import asyncio
 import json
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -124,43 +125,46 @@ class EmulatorMiddleware:
         method = scope["method"]
         path = scope["path"]
         scope.setdefault("state", {})["request_id"] = new_request_id()
-        outcome = _Outcome(send)
-
-        denied = check_auth(service, Headers(scope=scope))
         latency_ms = 0.0
         fault: Fault | None = None
+
+        def record(status: int) -> None:
+            # Runs before the last body chunk goes out, so a client that reads the
+            # response already finds its call in the stats.
+            operation = _operation_name(scope)
+            duration_ms = (time.perf_counter() - started) * 1000.0
+            self.stats.record(
+                service,
+                operation,
+                method,
+                path,
+                status,
+                duration_ms,
+                latency_ms=latency_ms,
+                fault=fault is not None,
+            )
+            log.debug(
+                "emulator.request",
+                service=service,
+                operation=operation,
+                method=method,
+                path=path,
+                status=status,
+                duration_ms=round(duration_ms, 1),
+            )
+
+        outcome = _Outcome(send, on_complete=record)
+        denied = check_auth(service, Headers(scope=scope))
         if denied is not None:
             await denied(scope, receive, outcome.send)
-        else:
-            delay = self.latency.delay_seconds(service)
-            if delay > 0:
-                latency_ms = delay * 1000.0
-                self.stats.add_latency(service, latency_ms)
-                await asyncio.sleep(delay)
-            fault = self.faults.draw(service, method, path)
-            await self._answer(scope, receive, outcome, service, fault)
-
-        operation = _operation_name(scope)
-        duration_ms = (time.perf_counter() - started) * 1000.0
-        self.stats.record(
-            service,
-            operation,
-            method,
-            path,
-            outcome.status,
-            duration_ms,
-            latency_ms=latency_ms,
-            fault=fault is not None,
-        )
-        log.debug(
-            "emulator.request",
-            service=service,
-            operation=operation,
-            method=method,
-            path=path,
-            status=outcome.status,
-            duration_ms=round(duration_ms, 1),
-        )
+            return
+        delay = self.latency.delay_seconds(service)
+        if delay > 0:
+            latency_ms = delay * 1000.0
+            self.stats.add_latency(service, latency_ms)
+            await asyncio.sleep(delay)
+        fault = self.faults.draw(service, method, path)
+        await self._answer(scope, receive, outcome, service, fault)
 
     async def _answer(
         self, scope: Scope, receive: Receive, outcome: "_Outcome", service: str, fault: Fault | None
@@ -169,7 +173,7 @@ class EmulatorMiddleware:
             await self.app(scope, receive, outcome.send)
             return
         if fault.rule.kind == "timeout":
-            await asyncio.sleep(fault.rule.delay_seconds)
+            await self.faults.hold(fault.rule.delay_seconds)
         if not fault.rule.after_commit:
             await fault_response(service, fault)(scope, receive, outcome.send)
             return
@@ -186,14 +190,18 @@ class EmulatorMiddleware:
 class _Outcome:
     """Capture the status of a response, and optionally buffer its messages."""
 
-    def __init__(self, send: Send | None) -> None:
+    def __init__(self, send: Send | None, on_complete: Callable[[int], None] | None = None) -> None:
         self._send = send
+        self._on_complete = on_complete
         self.status = 500
         self.messages: list[Message] = []
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
+        last = message["type"] == "http.response.body" and not message.get("more_body", False)
+        if last and self._on_complete is not None:
+            self._on_complete(self.status)
         if self._send is None:
             self.messages.append(message)
         else:

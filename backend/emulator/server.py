@@ -20,7 +20,7 @@ from backend.emulator.store import Store
 log = structlog.get_logger(__name__)
 
 STARTUP_TIMEOUT_SECONDS = 10.0
-# Calls held by a timeout fault are cut after this long when the emulator stops.
+# Open calls get this long to finish when the emulator stops.
 SHUTDOWN_GRACE_SECONDS = 1
 
 
@@ -56,6 +56,7 @@ class RunningEmulator:
     def stop(self) -> None:
         if not self._thread.is_alive():
             return
+        self.faults.release_held()
         self._server.should_exit = True
         self._thread.join(timeout=SHUTDOWN_GRACE_SECONDS + 5)
         self.store.close()

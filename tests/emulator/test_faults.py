@@ -1,14 +1,20 @@
 """Fault injection and latency, seen through the SDKs and the inspection endpoints."""
 
+import json
 import time
+import uuid
 
+import googleapiclient.http
 import httpx
 import pytest
+from googleapiclient.errors import HttpError
 from notion_client import APIResponseError, AsyncClient
 from notion_client.client import RetryOptions
+from notion_client.errors import RequestTimeoutError
 
 from backend.emulator import (
     CLIENTS_DATA_SOURCE_ID,
+    TEMPLATE_SPREADSHEET_ID,
     FaultInjector,
     FaultRule,
     LatencyProfile,
@@ -174,3 +180,79 @@ def test_latency_profile_parse():
         LatencyProfile.parse('{"notoin": 3}')
     with pytest.raises(ValueError, match="invalid latency profile"):
         LatencyProfile.parse("fast")
+
+
+def test_google_rate_limit_403_then_retry(google, emulator: RunningEmulator, monkeypatch):
+    # googleapiclient sleeps up to 2 s before its first retry; skip the wait.
+    monkeypatch.setattr(googleapiclient.http.time, "sleep", lambda seconds: None)
+    drive = google("drive", "v3")
+    emulator.faults.add([FaultRule(service="drive", status=403, count=1)])
+    emulator.stats.reset()
+
+    file = drive.files().get(fileId=TEMPLATE_SPREADSHEET_ID).execute(num_retries=1)
+
+    assert file["id"] == TEMPLATE_SPREADSHEET_ID
+    assert [record.status for record in emulator.stats.log()] == [403, 200]
+
+
+def test_google_fault_body_shape(google, emulator: RunningEmulator):
+    drive = google("drive", "v3")
+    emulator.faults.add(
+        [FaultRule(service="drive", status=403, reason="userRateLimitExceeded", retry_after=2)]
+    )
+
+    with pytest.raises(HttpError) as raised:
+        drive.files().get(fileId=TEMPLATE_SPREADSHEET_ID).execute()
+
+    body = json.loads(raised.value.content)
+    assert raised.value.resp.status == 403
+    assert raised.value.resp["retry-after"] == "2"
+    assert body["error"]["errors"][0]["reason"] == "userRateLimitExceeded"
+    assert body["error"]["errors"][0]["domain"] == "usageLimits"
+    assert body["error"]["status"] == "PERMISSION_DENIED"
+
+
+def test_lost_insert_then_409(google, emulator: RunningEmulator):
+    calendar = google("calendar", "v3")
+    event_id = "lost" + uuid.uuid4().hex
+    body = {
+        "id": event_id,
+        "summary": "Réponse perdue",
+        "start": {"date": "2027-07-01"},
+        "end": {"date": "2027-07-02"},
+    }
+    emulator.faults.add(
+        [FaultRule(service="calendar", method="POST", status=503, after_commit=True)]
+    )
+
+    with pytest.raises(HttpError) as lost:
+        calendar.events().insert(calendarId="primary", body=body).execute()
+    with pytest.raises(HttpError) as again:
+        calendar.events().insert(calendarId="primary", body=body).execute()
+
+    assert lost.value.resp.status == 503
+    assert again.value.resp.status == 409
+    assert event_id in [event["id"] for event in emulator.store.calendar_events()]
+
+
+async def test_timeout_fault_holds_call(emulator: RunningEmulator):
+    emulator.faults.add([FaultRule(service="notion", kind="timeout", delay_seconds=0.3)])
+    notion = AsyncClient(auth="t", base_url=emulator.url, retry=False, timeout_ms=100)
+
+    with pytest.raises(RequestTimeoutError):
+        await notion.data_sources.retrieve(data_source_id=CLIENTS_DATA_SOURCE_ID)
+    await notion.aclose()
+
+
+async def test_oauth_invalid_grant(emulator: RunningEmulator):
+    emulator.faults.add([FaultRule(service="oauth", status=400)])
+    form = {"grant_type": "refresh_token", "refresh_token": "r"}
+
+    async with httpx.AsyncClient() as http:
+        refused = await http.post(f"{emulator.url}/token", data=form)
+        granted = await http.post(f"{emulator.url}/token", data=form)
+
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"
+    assert granted.status_code == 200
+    assert granted.json()["access_token"].startswith("emulator-")
