@@ -24,7 +24,10 @@ STEP_ORDER = (
 )
 
 
-def build_intake_graph(checkpointer: BaseCheckpointSaver | None) -> CompiledStateGraph:
+def build_intake_graph(
+    checkpointer: BaseCheckpointSaver | None, *, interrupt_after: list[str] | None = None
+) -> CompiledStateGraph:
+    """Compile the graph; `interrupt_after` stops after those steps, as a crash would."""
     graph = StateGraph(IntakeState, context_schema=PipelineContext)
     graph.add_node("validate", nodes.validate)
     graph.add_node("upsert_client", nodes.upsert_client)
@@ -44,4 +47,4 @@ def build_intake_graph(checkpointer: BaseCheckpointSaver | None) -> CompiledStat
     graph.add_edge(list(PARALLEL_STEPS), "notify")
     graph.add_edge("notify", "index")
     graph.add_edge("index", END)
-    return graph.compile(checkpointer=checkpointer)
+    return graph.compile(checkpointer=checkpointer, interrupt_after=interrupt_after)

@@ -47,7 +47,7 @@ class IntakeRunner:
         structlog.contextvars.bind_contextvars(submission_id=submission.idempotency_key)
 
         config = {"configurable": {"thread_id": run_id}}
-        graph_input = await self._input_for(run_id, config, submission)
+        graph_input = await self.initial_input(run_id, config, submission)
         log.info("run.started", resumed=graph_input is None)
 
         final: IntakeState = await self.graph.ainvoke(
@@ -69,9 +69,10 @@ class IntakeRunner:
         log.info("run.finished", status=status, errors=len(result["errors"]))
         return result
 
-    async def _input_for(
+    async def initial_input(
         self, run_id: str, config: dict[str, Any], submission: Submission
     ) -> IntakeState | None:
+        """Return None to resume a run with pending steps, else a fresh input state."""
         snapshot = await self.graph.aget_state(config)
         if snapshot.next:
             return None
