@@ -9,7 +9,7 @@ import structlog
 
 from backend.config import Settings
 from backend.emulator.clock import iso_millis
-from backend.emulator.notion import build_schema, create_data_source, create_database
+from backend.emulator.notion_objects import build_schema, create_data_source, create_database
 from backend.emulator.sheets_model import (
     FOLDER_MIME_TYPE,
     SPREADSHEET_MIME_TYPE,

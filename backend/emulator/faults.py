@@ -1,4 +1,4 @@
-"""Fault injection: error answers by script (rules with a count) or by rate (seeded)."""
+"""Fault injection: error responses by script (rules with a count) or by rate (seeded)."""
 
 import asyncio
 import random
@@ -21,14 +21,13 @@ class FaultRule:
     """One fault to inject on the calls that match it.
 
     `service` is notion, drive, sheets, calendar, gmail or oauth (None matches all).
-    `status` may be a list, one of which is drawn per hit; unset, it is 429 for an
-    error and 504 for a timeout. `count` is how many
-    calls the rule fires on (None: no limit). `rate` is the chance that a matching
-    call fires the rule (None: every call). `kind` "timeout" holds the call for
-    `delay_seconds` and then answers `status`. With `after_commit`,
-    the call changes the state and the client gets the error instead of the result,
-    as when a response is lost. `reason` sets the Google error reason, `body`
-    replaces the whole error body.
+    `status` may be a list, and each hit draws one of them. Unset, it is 429 for an
+    error and 504 for a timeout. `count` is how many calls the rule fires on (None:
+    no limit). `rate` is the chance that a matching call fires the rule (None: every
+    call). `kind` "timeout" delays the response by `delay_seconds`, then returns
+    `status`. With `after_commit`, the call changes the state and the client gets
+    the error instead of the result, as when a response is lost. `reason` sets the
+    Google error reason, and `body` replaces the whole error body.
     """
 
     service: str | None = None

@@ -215,6 +215,7 @@ async def events_list(request: Request) -> Response:
     time_max = _bound(request, "timeMax")
     show_deleted = params.get("showDeleted") == "true"
     private = [item.partition("=") for item in params.getlist("privateExtendedProperty")]
+
     selected = []
     for doc in store.documents("calendar_event", parent=calendar["id"]):
         event = doc["event"]
@@ -234,6 +235,7 @@ async def events_list(request: Request) -> Response:
         if any(stored_private.get(key) != value for key, _, value in private):
             continue
         selected.append((start, event))
+
     selected.sort(key=lambda item: item[0])
     limit = min(int(params.get("maxResults", LIST_MAX_RESULTS)), LIST_MAX_RESULTS)
     offset = int(params.get("pageToken", "0"))

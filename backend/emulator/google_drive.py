@@ -45,7 +45,7 @@ def web_view_link(base: str, file: dict[str, Any]) -> str:
 
 
 def render_file(file: dict[str, Any], base: str) -> dict[str, Any]:
-    """Return a File resource; every stored field is returned, whatever `fields` asks."""
+    """Return a File resource; every stored field is returned, whatever `fields` requests."""
     return {
         "kind": "drive#file",
         **file,

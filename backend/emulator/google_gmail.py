@@ -91,6 +91,7 @@ async def messages_send(request: Request) -> Response:
         completed = True
     if completed:
         data = message.as_bytes()
+
     text = _part_text(message, "plain")
     html = _part_text(message, "html")
     message_id = str(message["Message-ID"]).strip()

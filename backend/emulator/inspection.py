@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -9,6 +10,8 @@ from starlette.routing import Route
 from backend.emulator.faults import FaultRule
 from backend.emulator.latency import LatencyProfile
 from backend.emulator.store import Store
+
+log = structlog.get_logger(__name__)
 
 STATE_KINDS = (
     "notion_database",
@@ -68,6 +71,7 @@ async def faults_add(request: Request) -> Response:
     try:
         rules = [FaultRule.from_json(item) for item in items]
     except (TypeError, ValueError) as error:
+        log.warning("emulator.faults.invalid_rule", error=str(error))
         return _error(400, f"invalid fault rule: {error}")
     request.app.state.faults.add(rules)
     return JSONResponse({"rules": request.app.state.faults.rules()})

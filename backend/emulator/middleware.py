@@ -177,8 +177,8 @@ class EmulatorMiddleware:
         if not fault.rule.after_commit:
             await fault_response(service, fault)(scope, receive, outcome.send)
             return
-        # The call changes the state; its response is replaced by the fault, unless the
-        # call itself failed (then nothing changed and the real error goes out).
+        # The call changes the state and the client gets the fault instead of the result.
+        # A call that failed by itself changed nothing, so its real error goes out.
         buffered = _Outcome(None)
         await self.app(scope, receive, buffered.send)
         if buffered.status >= 400:

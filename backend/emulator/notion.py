@@ -13,13 +13,23 @@ from backend.emulator.clock import iso_millis
 from backend.emulator.errors import NotionError, validation_error
 from backend.emulator.middleware import parse_json
 from backend.emulator.notion_filters import compile_filter, sort_pages
+from backend.emulator.notion_objects import (
+    BOT_USER_ID,
+    build_schema,
+    create_data_source,
+    create_database,
+    not_found,
+    render_data_source,
+    render_database,
+    render_page,
+    schema_from_request,
+    title_text,
+)
 from backend.emulator.notion_values import (
     PROPERTY_TYPES,
     find_property,
     normalize_id,
     plain_text,
-    render_value,
-    schema_property,
     validate_rich_text,
     validate_values,
 )
@@ -28,7 +38,6 @@ from backend.emulator.store import Store
 log = structlog.get_logger(__name__)
 
 PAGE_SIZE_MAX = 100
-BOT_USER_ID = "00000000-0000-4000-8000-00000000b07e"
 
 
 def _store(request: Request) -> Store:
@@ -46,7 +55,7 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _id_param(request: Request, name: str, kind: str) -> str:
+def _id_param(request: Request, name: str) -> str:
     raw = request.path_params[name]
     value = normalize_id(raw)
     if value is None:
@@ -54,206 +63,14 @@ def _id_param(request: Request, name: str, kind: str) -> str:
     return value
 
 
-def _not_found(kind: str, object_id: str) -> NotionError:
-    return NotionError(
-        404,
-        "object_not_found",
-        f"Could not find {kind} with ID: {object_id}. Make sure the relevant pages and "
-        "databases are shared with your integration.",
-    )
-
-
-def _user() -> dict[str, str]:
-    return {"object": "user", "id": BOT_USER_ID}
-
-
-def _title_text(items: list[dict[str, Any]]) -> str:
-    return "".join(item["plain_text"] for item in items)
-
-
-def _rich_title(text: str) -> list[dict[str, Any]]:
-    return validate_rich_text([{"text": {"content": text}}], "title")
-
-
-# Rendering
-
-
-def page_url(base_url: str, page_id: str) -> str:
-    return f"{base_url}/notion/{page_id.replace('-', '')}"
-
-
-def render_page(page: dict[str, Any], source: dict[str, Any], base_url: str) -> dict[str, Any]:
-    properties = {
-        prop["name"]: render_value(prop, page["properties"].get(pid))
-        for pid, prop in source["properties"].items()
-    }
-    return {
-        "object": "page",
-        "id": page["id"],
-        "created_time": page["created_time"],
-        "last_edited_time": page["last_edited_time"],
-        "created_by": _user(),
-        "last_edited_by": _user(),
-        "cover": page.get("cover"),
-        "icon": page.get("icon"),
-        "parent": {
-            "type": "data_source_id",
-            "data_source_id": page["data_source_id"],
-            "database_id": page["database_id"],
-        },
-        "archived": page["in_trash"],
-        "in_trash": page["in_trash"],
-        "is_locked": False,
-        "properties": properties,
-        "url": page_url(base_url, page["id"]),
-        "public_url": None,
-    }
-
-
-def render_data_source(source: dict[str, Any], base_url: str) -> dict[str, Any]:
-    return {
-        "object": "data_source",
-        "id": source["id"],
-        "created_time": source["created_time"],
-        "last_edited_time": source["last_edited_time"],
-        "created_by": _user(),
-        "last_edited_by": _user(),
-        "title": _rich_title(source["title"]),
-        "description": [],
-        "icon": None,
-        "cover": None,
-        "parent": {"type": "database_id", "database_id": source["database_id"]},
-        "database_parent": {"type": "workspace", "workspace": True},
-        "properties": {prop["name"]: prop for prop in source["properties"].values()},
-        "is_inline": False,
-        "archived": source["in_trash"],
-        "in_trash": source["in_trash"],
-        "url": page_url(base_url, source["id"]),
-        "public_url": None,
-    }
-
-
-def render_database(database: dict[str, Any], store: Store, base_url: str) -> dict[str, Any]:
-    sources = []
-    for source_id in database["data_source_ids"]:
-        source = store.get("notion_data_source", source_id)
-        if source is not None:
-            sources.append({"id": source_id, "name": source["title"]})
-    return {
-        "object": "database",
-        "id": database["id"],
-        "created_time": database["created_time"],
-        "last_edited_time": database["last_edited_time"],
-        "created_by": _user(),
-        "last_edited_by": _user(),
-        "title": _rich_title(database["title"]),
-        "description": [],
-        "icon": None,
-        "cover": None,
-        "parent": {"type": "workspace", "workspace": True},
-        "is_inline": False,
-        "is_locked": False,
-        "in_trash": database["in_trash"],
-        "archived": database["in_trash"],
-        "data_sources": sources,
-        "url": page_url(base_url, database["id"]),
-        "public_url": None,
-    }
-
-
-# Schema creation, shared with the bootstrap
-
-
-def build_schema(store: Store, spec: Any) -> dict[str, dict[str, Any]]:
-    """Turn a request `properties` schema into stored properties keyed by id."""
-    if not isinstance(spec, dict):
-        raise validation_error("body.properties should be an object.")
-    properties: dict[str, dict[str, Any]] = {}
-    for name, config in spec.items():
-        prop = _schema_from_request(store, name, config)
-        properties[prop["id"]] = prop
-    titles = [prop for prop in properties.values() if prop["type"] == "title"]
-    if len(titles) != 1:
-        raise validation_error(
-            f"A data source needs exactly one title property, instead had {len(titles)}."
-        )
-    return properties
-
-
-def _schema_from_request(store: Store, name: str, config: Any) -> dict[str, Any]:
-    if not isinstance(config, dict):
-        raise validation_error(f"body.properties.{name} should be an object.")
-    types = [key for key in config if key in PROPERTY_TYPES]
-    if len(types) != 1:
-        raise validation_error(
-            f"body.properties.{name} should name one property type of {', '.join(PROPERTY_TYPES)}."
-        )
-    type_ = types[0]
-    details = config[type_] or {}
-    options = [item["name"] for item in details.get("options", []) if isinstance(item, dict)]
-    relation = None
-    if type_ == "relation":
-        target = normalize_id(details.get("data_source_id"))
-        source = store.get("notion_data_source", target) if target else None
-        if source is None:
-            raise validation_error(
-                f"body.properties.{name}.relation.data_source_id should be an existing "
-                f"data source, instead was {details.get('data_source_id')!r}."
-            )
-        relation = {"data_source_id": source["id"], "database_id": source["database_id"]}
-    return schema_property(name, type_, options, relation)
-
-
-def create_data_source(
-    store: Store,
-    database_id: str,
-    title: str,
-    properties: dict[str, dict[str, Any]],
-    source_id: str | None = None,
-) -> dict[str, Any]:
-    stamp = iso_millis()
-    source = {
-        "id": source_id or str(uuid.uuid4()),
-        "database_id": database_id,
-        "title": title,
-        "properties": properties,
-        "created_time": stamp,
-        "last_edited_time": stamp,
-        "in_trash": False,
-    }
-    with store.transaction():
-        database = store.get("notion_database", database_id)
-        if database is None:
-            raise _not_found("database", database_id)
-        database["data_source_ids"].append(source["id"])
-        store.put("notion_database", database_id, database)
-        store.put("notion_data_source", source["id"], source)
-    log.info("emulator.notion.data_source_created", data_source_id=source["id"], title=title)
-    return source
-
-
-def create_database(store: Store, title: str, database_id: str | None = None) -> dict[str, Any]:
-    stamp = iso_millis()
-    database = {
-        "id": database_id or str(uuid.uuid4()),
-        "title": title,
-        "data_source_ids": [],
-        "created_time": stamp,
-        "last_edited_time": stamp,
-        "in_trash": False,
-    }
-    store.put("notion_database", database["id"], database)
-    return database
-
-
 # Data sources and databases
 
 
 async def data_sources_retrieve(request: Request) -> Response:
-    source_id = _id_param(request, "data_source_id", "data_source")
+    source_id = _id_param(request, "data_source_id")
     source = _store(request).get("notion_data_source", source_id)
     if source is None:
-        raise _not_found("data_source", source_id)
+        raise not_found("data_source", source_id)
     return JSONResponse(render_data_source(source, _base_url(request)))
 
 
@@ -264,22 +81,22 @@ async def data_sources_create(request: Request) -> Response:
     database_id = normalize_id(parent.get("database_id")) if isinstance(parent, dict) else None
     if database_id is None:
         raise validation_error("body.parent.database_id should be a valid uuid.")
-    title = _title_text(validate_rich_text(body.get("title", []), "body.title"))
+    title = title_text(validate_rich_text(body.get("title", []), "body.title"))
     properties = build_schema(store, body.get("properties", {}))
     source = create_data_source(store, database_id, title, properties)
     return JSONResponse(render_data_source(source, _base_url(request)))
 
 
 async def data_sources_update(request: Request) -> Response:
-    source_id = _id_param(request, "data_source_id", "data_source")
+    source_id = _id_param(request, "data_source_id")
     body = await _body(request)
     store = _store(request)
     with store.transaction():
         source = store.get("notion_data_source", source_id)
         if source is None:
-            raise _not_found("data_source", source_id)
+            raise not_found("data_source", source_id)
         if "title" in body:
-            source["title"] = _title_text(validate_rich_text(body["title"], "body.title"))
+            source["title"] = title_text(validate_rich_text(body["title"], "body.title"))
         for key, change in (body.get("properties") or {}).items():
             _update_schema_property(store, source, key, change)
         if "in_trash" in body or "archived" in body:
@@ -303,7 +120,7 @@ def _update_schema_property(store: Store, source: dict[str, Any], key: str, chan
         raise validation_error(f"body.properties.{key} should be an object or `null`.")
     new_name = change.get("name", found[1]["name"] if found else key)
     if any(type_ in change for type_ in PROPERTY_TYPES):
-        prop = _schema_from_request(store, new_name, change)
+        prop = schema_from_request(store, new_name, change)
         if found is not None:
             prop["id"] = found[0]
             del properties[found[0]]
@@ -315,18 +132,18 @@ def _update_schema_property(store: Store, source: dict[str, Any], key: str, chan
 
 
 async def databases_retrieve(request: Request) -> Response:
-    database_id = _id_param(request, "database_id", "database")
+    database_id = _id_param(request, "database_id")
     store = _store(request)
     database = store.get("notion_database", database_id)
     if database is None:
-        raise _not_found("database", database_id)
+        raise not_found("database", database_id)
     return JSONResponse(render_database(database, store, _base_url(request)))
 
 
 async def databases_create(request: Request) -> Response:
     body = await _body(request)
     store = _store(request)
-    title = _title_text(validate_rich_text(body.get("title", []), "body.title"))
+    title = title_text(validate_rich_text(body.get("title", []), "body.title"))
     initial = body.get("initial_data_source") or {}
     properties = build_schema(store, initial.get("properties", {"Name": {"title": {}}}))
     database = create_database(store, title)
@@ -336,12 +153,12 @@ async def databases_create(request: Request) -> Response:
 
 
 async def data_sources_query(request: Request) -> Response:
-    source_id = _id_param(request, "data_source_id", "data_source")
+    source_id = _id_param(request, "data_source_id")
     body = await _body(request)
     store = _store(request)
     source = store.get("notion_data_source", source_id)
     if source is None:
-        raise _not_found("data_source", source_id)
+        raise not_found("data_source", source_id)
     predicate = compile_filter(body.get("filter"), source["properties"])
     page_size = body.get("page_size", PAGE_SIZE_MAX)
     if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
@@ -349,6 +166,7 @@ async def data_sources_query(request: Request) -> Response:
             f"body.page_size should be an integer from 1 to {PAGE_SIZE_MAX}, "
             f"instead was {page_size!r}."
         )
+
     want_trashed = bool(body.get("in_trash") or body.get("archived"))
     pages = [
         page
@@ -358,6 +176,7 @@ async def data_sources_query(request: Request) -> Response:
     # NOTE: without `sorts` pages come in creation order; Notion's default order is
     # not documented.
     pages = sort_pages(pages, body.get("sorts"), source["properties"])
+
     start = 0
     cursor = body.get("start_cursor")
     if cursor is not None:
@@ -392,13 +211,13 @@ def _resolve_parent(store: Store, parent: Any) -> dict[str, Any]:
         source_id = normalize_id(parent["data_source_id"])
         source = store.get("notion_data_source", source_id) if source_id else None
         if source is None:
-            raise _not_found("data_source", str(parent["data_source_id"]))
+            raise not_found("data_source", str(parent["data_source_id"]))
         return source
     if "database_id" in parent:
         database_id = normalize_id(parent["database_id"])
         database = store.get("notion_database", database_id) if database_id else None
         if database is None:
-            raise _not_found("database", str(parent["database_id"]))
+            raise not_found("database", str(parent["database_id"]))
         if len(database["data_source_ids"]) != 1:
             raise validation_error(
                 f"Database {database_id} has {len(database['data_source_ids'])} data sources; "
@@ -406,7 +225,7 @@ def _resolve_parent(store: Store, parent: Any) -> dict[str, Any]:
             )
         source = store.get("notion_data_source", database["data_source_ids"][0])
         if source is None:
-            raise _not_found("data_source", database["data_source_ids"][0])
+            raise not_found("data_source", database["data_source_ids"][0])
         return source
     raise validation_error(
         "body.parent should have a data_source_id or a database_id; the emulator does not "
@@ -445,28 +264,28 @@ async def pages_create(request: Request) -> Response:
 
 
 async def pages_retrieve(request: Request) -> Response:
-    page_id = _id_param(request, "page_id", "page")
+    page_id = _id_param(request, "page_id")
     store = _store(request)
     page = store.get("notion_page", page_id)
     if page is None:
-        raise _not_found("page", page_id)
+        raise not_found("page", page_id)
     source = store.get("notion_data_source", page["data_source_id"])
     if source is None:
-        raise _not_found("data_source", page["data_source_id"])
+        raise not_found("data_source", page["data_source_id"])
     return JSONResponse(render_page(page, source, _base_url(request)))
 
 
 async def pages_update(request: Request) -> Response:
-    page_id = _id_param(request, "page_id", "page")
+    page_id = _id_param(request, "page_id")
     body = await _body(request)
     store = _store(request)
     with store.transaction():
         page = store.get("notion_page", page_id)
         if page is None:
-            raise _not_found("page", page_id)
+            raise not_found("page", page_id)
         source = store.get("notion_data_source", page["data_source_id"])
         if source is None:
-            raise _not_found("data_source", page["data_source_id"])
+            raise not_found("data_source", page["data_source_id"])
         trash = body.get("in_trash", body.get("archived"))
         if trash is not None and not isinstance(trash, bool):
             raise validation_error(f"body.in_trash should be a boolean, instead was {trash!r}.")

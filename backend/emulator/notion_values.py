@@ -140,7 +140,7 @@ def validate_values(
         if found is None:
             raise validation_error(f"{key} is not a property that exists.")
         pid, prop = found
-        stored[pid] = _validate_value(prop, value, lookup, properties)
+        stored[pid] = _validate_value(prop, value, lookup)
     return stored
 
 
@@ -148,37 +148,44 @@ def _validate_value(
     prop: dict[str, Any],
     value: Any,
     lookup: PageLookup,
-    properties: dict[str, dict[str, Any]],
 ) -> Any:
     name, type_ = prop["name"], prop["type"]
     path = f"body.properties.{name}"
     if not isinstance(value, dict):
         raise validation_error(f"{path} should be an object, instead was {_shown(value)}.")
+
     if type_ not in value:
         raise validation_error(f"{name} is expected to be {type_}.")
     raw = value[type_]
+
     if type_ in TEXT_TYPES:
         return validate_rich_text(raw, f"{path}.{type_}")
+
     if type_ == "number":
         if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int | float)):
             raise validation_error(
                 f"{path}.number should be a number or `null`, instead was {_shown(raw)}."
             )
         return raw
+
     if type_ in STRING_TYPES:
         return _validate_string(raw, f"{path}.{type_}", STRING_LIMITS[type_])
+
     if type_ == "checkbox":
         if not isinstance(raw, bool):
             raise validation_error(
                 f"{path}.checkbox should be a boolean, instead was {_shown(raw)}."
             )
         return raw
+
     if type_ == "date":
         return _validate_date(raw, f"{path}.date")
+
     if type_ == "select":
         if raw is None:
             return None
         return _resolve_option(prop, raw, f"{path}.select")
+
     if type_ == "multi_select":
         if not isinstance(raw, list):
             raise validation_error(
@@ -192,6 +199,7 @@ def _validate_value(
         return [
             _resolve_option(prop, item, f"{path}.multi_select[{i}]") for i, item in enumerate(raw)
         ]
+
     if type_ == "relation":
         return _validate_relation(prop, raw, path, lookup)
     raise validation_error(f"{name} has an unsupported property type {type_}.")

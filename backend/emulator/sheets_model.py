@@ -1,8 +1,8 @@
 """Spreadsheets as stored documents: tabs with cells, named ranges, reads and writes.
 
-A spreadsheet document is `{spreadsheetId, title, locale, timeZone, sheets, namedRanges}`;
-each sheet holds `sheetId`, `title`, `rowCount`, `columnCount` and `cells`, a list of
-rows of JSON values (None for an empty cell).
+A spreadsheet document is `{spreadsheetId, title, locale, timeZone, sheets, namedRanges}`.
+Each sheet contains `sheetId`, `title`, `rowCount`, `columnCount` and `cells`, which
+is a list of rows of JSON values (None for an empty cell).
 """
 
 import copy

@@ -11,7 +11,7 @@ REQUEST_LOG_SIZE = 5000
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One API call as the emulator answered it."""
+    """One API call and the emulator's response to it."""
 
     service: str
     operation: str

@@ -1,4 +1,4 @@
-"""State on disk: a second emulator on the same folder sees what the first one wrote."""
+"""State on disk: a second emulator on the same folder reads what the first one wrote."""
 
 import threading
 from pathlib import Path
