@@ -83,7 +83,8 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
     client = result.get("client")
     if client:
         created = _created(client["created"])
-        console.print(f"Client: {client['name']} <{client['email']}> — {created}")
+        email = client["email"] or "no email"
+        console.print(f"Client: {client['name']} <{email}> — {created}")
     prestation = result.get("prestation")
     if prestation:
         status = f"[bold]{prestation['status']}[/bold]"

@@ -1,5 +1,7 @@
 """The intake pipeline end to end: real SDKs over HTTP to the emulator, real PostgreSQL."""
 
+from sqlalchemy import text
+
 from backend.emulator import bootstrap
 from backend.emulator.faults import FaultRule
 from backend.integrations.workspace_schema import QUOTE_LINE_ROWS
@@ -141,3 +143,16 @@ async def test_full_date_is_flagged_with_other_names(runtime, emulator):
     [problem] = [p for p in result["problems"] if "maximum" in p]
     assert problem.startswith("14/06/2027 already has 2 prestation(s), the maximum of 2 a day")
     assert result["prestation"]["status"] == "À vérifier"
+
+
+async def test_empty_pool_copies_template_on_demand(runtime, emulator):
+    async with runtime.db.session() as session:
+        await session.execute(text("DELETE FROM template_pool"))
+        await session.commit()
+
+    result = await run_payload(runtime, sample("wedding-lyon"))
+
+    assert result["status"] == "succeeded"
+    assert result["sheet"]["id"] != bootstrap.TEMPLATE_SPREADSHEET_ID
+    rows = emulator.store.sheet_values(result["sheet"]["id"])
+    assert ["Pièce montée", 80, 6.5, 10, 520] in rows
