@@ -15,7 +15,7 @@ class ConfigurationError(DemeError):
 class ExternalServiceError(DemeError):
     """A call to Notion or Google failed after the retries the policy allows.
 
-    `retryable` tells whether running the step again later may succeed (rate limits,
+    `retryable` states whether running the step again later may succeed (rate limits,
     5xx, timeouts) or whether a person must change something first (validation, 404).
     """
 
