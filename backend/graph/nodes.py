@@ -159,6 +159,14 @@ def _mirror_fields(
     }
 
 
+async def _update_mirror(state: IntakeState, context: PipelineContext, **fields: Any) -> None:
+    """Copy what a step created into the local mirror of the prestation."""
+    async with context.db.session() as session:
+        await prestation_store.update_prestation(
+            session, notion_page_id=state["prestation"]["page_id"], **fields
+        )
+
+
 @pipeline_step("create_quote_lines", requires=("inquiry", "prestation"))
 async def create_quote_lines(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
     validated = _validated(state)
@@ -194,20 +202,11 @@ async def fill_quote_sheet(state: IntakeState, context: PipelineContext) -> dict
         submission_ref=state["submission_ref"],
         title=f"Devis – {validated.prestation_name}",
     )
-    sheet = await quote_sheet.fill_sheet(
-        context.workspace, sheet, sheet_content(validated)
-    )
+    sheet = await quote_sheet.fill_sheet(context.workspace, sheet, sheet_content(validated))
     await prestations.link_prestation(
         context.workspace, state["prestation"]["page_id"], sheet_url=sheet.url
     )
-    async with context.db.session() as session:
-        await prestation_store.update_prestation(
-            session,
-            notion_page_id=state["prestation"]["page_id"],
-            sheet_id=sheet.sheet_id,
-            sheet_url=sheet.url,
-        )
-        await session.commit()
+    await _update_mirror(state, context, sheet_id=sheet.sheet_id, sheet_url=sheet.url)
     return {"sheet": sheet.to_dict()}
 
 
@@ -231,14 +230,9 @@ async def create_calendar_event(state: IntakeState, context: PipelineContext) ->
     await prestations.link_prestation(
         context.workspace, state["prestation"]["page_id"], event_url=record.url
     )
-    async with context.db.session() as session:
-        await prestation_store.update_prestation(
-            session,
-            notion_page_id=state["prestation"]["page_id"],
-            calendar_event_id=record.event_id,
-            calendar_url=record.url,
-        )
-        await session.commit()
+    await _update_mirror(
+        state, context, calendar_event_id=record.event_id, calendar_url=record.url
+    )
     return {"event": record.to_dict()}
 
 
@@ -251,13 +245,7 @@ async def notify(state: IntakeState, context: PipelineContext) -> dict[str, Any]
         summary=email_summary(validated, state),
     )
     if "prestation" in state:
-        async with context.db.session() as session:
-            await prestation_store.update_prestation(
-                session,
-                notion_page_id=state["prestation"]["page_id"],
-                email_message_id=record.message_id,
-            )
-            await session.commit()
+        await _update_mirror(state, context, email_message_id=record.message_id)
     eml = sent_bytes.decode("utf-8", errors="replace")
     return {"email": {**record.to_dict(), "eml": eml}}
 
@@ -266,11 +254,7 @@ async def notify(state: IntakeState, context: PipelineContext) -> dict[str, Any]
 async def index(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
     validated = _validated(state)
     text = searchable_text(validated, state)
-    async with context.db.session() as session:
-        await prestation_store.update_prestation(
-            session, notion_page_id=state["prestation"]["page_id"], search_text=text
-        )
-        await session.commit()
+    await _update_mirror(state, context, search_text=text)
     return {"index": {"characters": len(text)}}
 
 
