@@ -20,7 +20,7 @@ async def receive_form(request: Request, runtime: RuntimeDep) -> dict[str, str |
     raw_body = await request.body()
     if len(raw_body) > limit:
         raise HTTPException(
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body is larger than {limit} bytes"
+            status.HTTP_413_CONTENT_TOO_LARGE, f"body is larger than {limit} bytes"
         )
     try:
         accepted = await accept_submission(
