@@ -81,6 +81,14 @@ class Settings(BaseSettings):
         None, description="Overrides the catalog's default event length (hours)"
     )
 
+    # Search (prestation index and queries)
+
+    # Webhooks (form providers, signatures, transport limits)
+
+    # Execution (workers, Celery, rate limits)
+
+    # Workspace setup, Google authorisation, doctor, pool refill
+
     @property
     def uses_notion_emulator(self) -> bool:
         return self.notion_token is None
