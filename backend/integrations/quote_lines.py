@@ -1,5 +1,6 @@
 """Quote line pages in Notion: one per priced line, keyed by submission id and line number."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -11,6 +12,8 @@ from backend.integrations import notion_properties as props
 from backend.integrations.workspace import Workspace
 
 log = structlog.get_logger(__name__)
+
+CONCURRENT_CREATES = 3
 
 
 @dataclass(frozen=True)
@@ -57,22 +60,25 @@ async def create_quote_lines(
         limit=1000,
     )
     by_key = {props.read_plain_text(page, "Clé"): page for page in existing}
+    # A few creates in flight at once: Notion allows short bursts above its 3 requests/s
+    # average, and the lines of one quote are independent of each other.
+    slots = asyncio.Semaphore(CONCURRENT_CREATES)
 
-    records: list[QuoteLineRecord] = []
-    for line in lines:
+    async def ensure(line: QuoteLineDraft) -> QuoteLineRecord:
         key = line_key(submission_id, line.line_no)
         page = by_key.get(key)
         created = False
         if page is None:
-            page, created = await workspace.notion.create_page_once(
-                workspace.quote_lines_data_source_id,
-                _properties(line, key, prestation_page_id),
-                find=_finder(workspace, key),
-                known_absent=True,
-            )
-        records.append(
-            QuoteLineRecord(line.line_no, page["id"], page.get("url", ""), created=created)
-        )
+            async with slots:
+                page, created = await workspace.notion.create_page_once(
+                    workspace.quote_lines_data_source_id,
+                    _properties(line, key, prestation_page_id),
+                    find=_finder(workspace, key),
+                    known_absent=True,
+                )
+        return QuoteLineRecord(line.line_no, page["id"], page.get("url", ""), created=created)
+
+    records = list(await asyncio.gather(*(ensure(line) for line in lines)))
     log.info(
         "quote_lines.done",
         created=sum(record.created for record in records),
