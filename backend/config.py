@@ -84,6 +84,22 @@ class Settings(BaseSettings):
     # Search (prestation index and queries)
 
     # Webhooks (form providers, signatures, transport limits)
+    webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Secret per "provider" or "provider/form", as JSON: {"tally": "…"}',
+    )
+    form_mappings_path: Path | None = Field(
+        None, description="JSON file of form labels per provider or form; unset = defaults"
+    )
+    webhook_dedup_window_seconds: float = Field(
+        86_400.0, gt=0, description="Same content from a provider without ids is one inquiry"
+    )
+    webhook_rate_limit_per_minute: float = Field(
+        60.0, gt=0, description="Deliveries accepted per minute per client IP and provider"
+    )
+    webhook_rate_limit_burst: int = Field(
+        20, ge=1, description="Deliveries one client IP may send at once to one provider"
+    )
 
     # Execution (workers, Celery, rate limits)
 

@@ -2,19 +2,28 @@
 
 Shared by `deme run` and the webhook, so both deduplicate the same way: the idempotency
 key is the provider plus the form's submission id (or an id derived from the content).
+Providers that send no id, or one id per double submit, are deduplicated by content
+within a time window instead (`backend.db.dedup`).
 """
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 
+from backend.db import dedup
 from backend.db import runs as run_store
 from backend.db.session import Database
 from backend.intake.catalog import Catalog
-from backend.intake.validation import parse_payload, validate_inquiry
+from backend.intake.providers import FORM_HEADER, Delivery, FormMappings, get_provider
+from backend.intake.providers import read_delivery as read_provider_delivery
+from backend.intake.validation import DERIVED_ID_PREFIX, validate_inquiry
 
 log = structlog.get_logger(__name__)
+
+DEFAULT_DEDUP_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -35,27 +44,70 @@ async def accept_submission(
     content_type: str,
     provider: str = "form",
     headers: dict[str, str] | None = None,
+    form: str | None = None,
+    mappings: FormMappings | None = None,
+    dedup_window: timedelta = DEFAULT_DEDUP_WINDOW,
+    now: datetime | None = None,
 ) -> AcceptedSubmission:
     """Store the body and a queued intake run; a known submission returns its run.
 
-    Raises `InvalidPayloadError` (nothing stored) when the body is not a JSON object.
+    `provider` names the form builder (`backend.intake.providers.PROVIDERS`) and `form`
+    the webhook URL's form segment, which selects the field mapping. `headers` are the
+    request headers to keep, stored with the body. `now` is the clock of the
+    deduplication window (default: the current time).
+
+    Raises `InvalidPayloadError` (nothing stored) when the body cannot be read, and
+    `NotAnInquiryError` (nothing stored) for a delivery that carries no inquiry.
     """
-    payload = parse_payload(raw_body)
-    # Validation is pure and fast; here it only yields the submission id (form's or derived).
-    submission_id = validate_inquiry(payload, catalog).inquiry.submission_id
-    async with db.session() as session:
-        _submission, run, created = await run_store.store_submission(
-            session,
+    source = get_provider(provider)
+    stored_headers = {name.lower(): value for name, value in (headers or {}).items()}
+    if form:
+        stored_headers[FORM_HEADER] = form
+    delivery = Delivery(raw_body=raw_body, content_type=content_type, headers=stored_headers)
+    mapping = (mappings or FormMappings.load(None)).for_form(provider, form)
+    received, payload = read_provider_delivery(source, delivery, mapping)
+
+    # deme's own format keeps its permanent content-derived id (see derive_submission_id).
+    by_content = source.deduplicate_by_content or received.submission_id is None
+    if by_content and source.name != "form":
+        content_hash = _content_hash(payload, catalog)
+        _submission, run, created = await dedup.store_submission_by_content(
+            db,
             provider=provider,
-            provider_submission_id=str(payload.get("submission_id") or "") or None,
-            idempotency_key=f"{provider}:{submission_id}",
+            content_hash=content_hash,
+            provider_submission_id=received.submission_id,
+            window=dedup_window,
+            now=now or datetime.now(UTC),
             raw_body=raw_body,
             content_type=content_type,
-            headers=headers or {},
+            headers=stored_headers,
         )
+        submission_id = received.submission_id or DERIVED_ID_PREFIX + content_hash
+    else:
+        submission_id = received.submission_id
+        if source.name == "form":
+            # Validation is pure and fast; it yields the form's id or one derived from content.
+            submission_id = validate_inquiry(payload, catalog).inquiry.submission_id
+        async with db.session() as session:
+            _submission, run, created = await run_store.store_submission(
+                session,
+                provider=provider,
+                provider_submission_id=received.submission_id,
+                idempotency_key=f"{provider}:{submission_id}",
+                raw_body=raw_body,
+                content_type=content_type,
+                headers=stored_headers,
+            )
     log.info(
         "submission.accepted" if created else "submission.duplicate",
         run_id=str(run.id),
         submission_id=submission_id,
     )
     return AcceptedSubmission(run.id, submission_id, created, str(run.status))
+
+
+def _content_hash(payload: dict[str, Any], catalog: Catalog) -> str:
+    """Return 32 hex digits hashing the normalised inquiry, without its id and times."""
+    anonymous = {**payload, "submission_id": None, "submitted_at": None}
+    derived = validate_inquiry(anonymous, catalog).inquiry.submission_id
+    return derived.removeprefix(DERIVED_ID_PREFIX)
