@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api import health, runs, webhooks
+from backend.api import health, runs, search, webhooks
 from backend.config import Settings
 from backend.jobs.direct import DirectWorker
 from backend.runtime import open_runtime
@@ -29,4 +29,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(runs.router)
     app.include_router(health.router)
+    app.include_router(search.router)
     return app

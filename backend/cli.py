@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from backend.cli_search import search_app
 from backend.config import get_settings
 from backend.errors import DemeError
 from backend.intake.errors import IntakeError
@@ -80,6 +81,9 @@ def emulator(
 
     configure_logging("INFO")
     main(["--port", str(port), "--data-dir", str(get_settings().data_dir)])
+
+
+app.add_typer(search_app, name="search")
 
 
 if __name__ == "__main__":

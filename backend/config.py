@@ -7,8 +7,9 @@ with no DATABASE_URL, it starts an embedded PostgreSQL under `data_dir`.
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -82,6 +83,28 @@ class Settings(BaseSettings):
     )
 
     # Search (prestation index and queries)
+    search_embedding_provider: Literal["auto", "hashing", "openai"] = Field(
+        "auto",
+        description="Embeddings of prestations: auto = openai when an API key is set, "
+        "else hashing (offline, no download)",
+    )
+    search_embedding_dimensions: int = Field(
+        384, ge=16, le=2000, description="Vector size; a change needs `deme search reindex`"
+    )
+    search_openai_model: str = "text-embedding-3-small"
+    search_openai_base_url: str | None = Field(
+        None, description="OpenAI-compatible API root; unset = https://api.openai.com/v1"
+    )
+    search_openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("search_openai_api_key", "openai_api_key")
+    )
+    search_candidates: int = Field(
+        50, ge=1, le=1000, description="Results taken from each ranking before fusion"
+    )
+    search_rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
+    search_hnsw_ef_search: int = Field(
+        80, ge=1, le=1000, description="HNSW candidate list size at query time"
+    )
 
     # Webhooks (form providers, signatures, transport limits)
     webhook_secrets: dict[str, SecretStr] = Field(

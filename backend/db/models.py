@@ -30,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Size of the prestation embeddings. Changing the embedding model or provider changes
-# it: that takes a migration altering the column and a re-embedding of every prestation.
+# Size of the prestation embeddings created by the migrations. `deme search reindex`
+# alters the column when SEARCH_EMBEDDING_DIMENSIONS differs, and re-embeds every row.
 EMBEDDING_DIMENSIONS = 384
 
 
@@ -194,6 +194,13 @@ class Prestation(Base):
         Index("ix_prestations_event_date", "event_date"),
         Index("ix_prestations_client_email", "client_email"),
         Index("ix_prestations_search_tsv", "search_tsv", postgresql_using="gin"),
+        Index(
+            "ix_prestations_embedding_hnsw",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -227,9 +234,15 @@ class Prestation(Base):
     calendar_url: Mapped[str | None]
     email_message_id: Mapped[str | None]
     problems: Mapped[list[Any]] = mapped_column(server_default=text("'[]'::jsonb"))
+    notes: Mapped[str | None]
     search_text: Mapped[str | None]
     embedding: Mapped[list[float] | None] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    # Id of the model that wrote `embedding`, such as "hashing-v1/384"; search compares
+    # only vectors of the configured model.
+    embedding_model: Mapped[str | None]
     search_tsv: Mapped[str | None] = mapped_column(TSVECTOR)
+    # When search_text, embedding and search_tsv were computed; stale when before updated_at.
+    indexed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = _created_at()
     updated_at: Mapped[datetime] = _updated_at()
 

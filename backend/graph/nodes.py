@@ -252,10 +252,15 @@ async def notify(state: IntakeState, context: PipelineContext) -> dict[str, Any]
 
 @pipeline_step("index", requires=("inquiry", "prestation"))
 async def index(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
-    validated = _validated(state)
-    text = searchable_text(validated, state)
-    await _update_mirror(state, context, search_text=text)
-    return {"index": {"characters": len(text)}}
+    # Rewrites the same text, vector and tsvector of the mirror row on every rerun.
+    from backend.search import embedder_from_settings, index_prestation
+
+    embedder = embedder_from_settings(context.settings)
+    async with context.db.session() as session:
+        found = await index_prestation(
+            session, embedder=embedder, notion_page_id=state["prestation"]["page_id"]
+        )
+    return {"index": {"indexed": found, "embedding_model": embedder.model_id}}
 
 
 def searchable_text(validated: ValidatedInquiry, state: IntakeState) -> str:
