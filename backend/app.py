@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from backend.api import health, runs, search, webhooks
 from backend.config import Settings
-from backend.jobs.direct import DirectWorker
+from backend.jobs.dispatch import open_dispatcher
 from backend.runtime import open_runtime
 
 
@@ -15,14 +15,16 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime(settings) as runtime:
-            worker = DirectWorker(runtime)
+            dispatcher = open_dispatcher(runtime)
             app.state.runtime = runtime
-            app.state.worker = worker
-            await worker.start()
+            app.state.dispatcher = dispatcher
+            # `worker` is the older name, kept for callers of `worker.notify()`.
+            app.state.worker = dispatcher
+            await dispatcher.start()
             try:
                 yield
             finally:
-                await worker.stop()
+                await dispatcher.stop()
 
     app = FastAPI(title="deme", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings

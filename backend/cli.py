@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from backend.cli_runs import runs_app
 from backend.cli_search import search_app
+from backend.cli_worker import worker
 from backend.config import get_settings
 from backend.errors import DemeError
 from backend.intake.errors import IntakeError
@@ -84,6 +86,8 @@ def emulator(
 
 
 app.add_typer(search_app, name="search")
+app.add_typer(runs_app, name="runs")
+app.command()(worker)
 
 
 if __name__ == "__main__":

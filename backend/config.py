@@ -125,6 +125,30 @@ class Settings(BaseSettings):
     )
 
     # Execution (workers, Celery, rate limits)
+    worker_concurrency: int = Field(4, ge=1, description="Runs one worker process executes at once")
+    worker_heartbeat_seconds: float = Field(
+        5.0, gt=0, description="Interval between a running run's heartbeats (seconds)"
+    )
+    worker_stale_after_seconds: float = Field(
+        60.0, gt=0, description="A running run with no heartbeat for this long is taken over"
+    )
+    worker_poll_seconds: float = Field(
+        5.0, gt=0, description="How often an idle direct worker checks the queue (seconds)"
+    )
+    celery_broker_url: SecretStr | None = Field(
+        None, description="redis://… or redis+socket://PATH; set = Celery mode (`deme worker`)"
+    )
+    celery_sweep_seconds: float = Field(
+        30.0, gt=0, description="Beat interval of the sweep that re-queues stale runs (seconds)"
+    )
+    notion_requests_per_second: float = Field(
+        3.0, gt=0, description="Notion calls per second shared by every worker"
+    )
+    notion_burst: int = Field(3, ge=1, description="Notion calls allowed at once above the rate")
+    google_requests_per_second: dict[str, float] = Field(
+        default_factory=dict,
+        description='Calls per second per Google service, as JSON: {"sheets": 1, "gmail": 2}',
+    )
 
     # Workspace setup, Google authorisation, doctor, pool refill
 

@@ -20,6 +20,7 @@ from backend.graph.progress import ProgressSink, ignore_progress
 from backend.graph.runner import IntakeRunner
 from backend.intake.catalog import Catalog
 from backend.integrations.locks import advisory_lock
+from backend.integrations.rate_limit import open_rate_limiter
 from backend.integrations.template_pool import refill_pool
 from backend.integrations.workspace import Workspace, open_workspace
 
@@ -50,7 +51,9 @@ async def open_runtime(
 
         emulator = _start_emulator(settings, stack)
         emulator_url = settings.emulator_url or (emulator.url if emulator else None)
-        workspace = open_workspace(settings, emulator_url=emulator_url)
+        limiter = open_rate_limiter(settings)
+        stack.push_async_callback(limiter.aclose)
+        workspace = open_workspace(settings, emulator_url=emulator_url, limiter=limiter)
         stack.push_async_callback(workspace.aclose)
         await _prepare_pool(settings, db, workspace)
 

@@ -12,7 +12,7 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
-FAULT_KINDS = ("error", "timeout")
+FAULT_KINDS = ("error", "timeout", "rate_limit")
 HOLD_POLL_SECONDS = 0.05
 
 
@@ -28,6 +28,11 @@ class FaultRule:
     `status`. With `after_commit`, the call changes the state and the client gets
     the error instead of the result, as when a response is lost. `reason` sets the
     Google error reason, and `body` replaces the whole error body.
+
+    `kind` "rate_limit" enforces a rate as the service would: a token bucket of
+    `burst` calls refilled at `per_second`; a matching call that finds it empty
+    gets `status` (429) with `retry_after` (default 1 s). Rejected calls take no token.
+    Give such a rule `count` None, or it stops limiting after `count` rejections.
     """
 
     service: str | None = None
@@ -43,15 +48,39 @@ class FaultRule:
     delay_seconds: float = 65.0
     reason: str | None = None
     message: str | None = None
+    per_second: float | None = None
+    burst: int = 1
     fired: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _tokens: float = field(default=0.0, repr=False, compare=False)
+    _refilled_at: float | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"invalid fault kind {self.kind!r}; use one of {FAULT_KINDS}")
         if self.rate is not None and not 0.0 <= self.rate <= 1.0:
             raise ValueError(f"invalid fault rate {self.rate}; expected 0..1")
+        if self.kind == "rate_limit":
+            if self.per_second is None or self.per_second <= 0 or self.burst < 1:
+                raise ValueError(
+                    "a rate_limit rule needs per_second > 0 and burst >= 1, "
+                    f"not per_second={self.per_second}, burst={self.burst}"
+                )
+            if self.retry_after is None:
+                self.retry_after = 1
+            self._tokens = float(self.burst)
         self._pattern = re.compile(self.path_regex) if self.path_regex else None
+
+    def take_token(self, now: float) -> bool:
+        """Take a token of a rate_limit rule's bucket; False when the call is over the rate."""
+        if self._refilled_at is not None:
+            elapsed = now - self._refilled_at
+            self._tokens = min(float(self.burst), self._tokens + elapsed * self.per_second)
+        self._refilled_at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "FaultRule":
@@ -62,9 +91,7 @@ class FaultRule:
         return cls(**data)
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("_pattern", None)
-        return data
+        return {key: value for key, value in asdict(self).items() if not key.startswith("_")}
 
     def matches(self, service: str, method: str, path: str) -> bool:
         if self.count is not None and self.fired >= self.count:
@@ -146,7 +173,10 @@ class FaultInjector:
             for rule in self._rules:
                 if not rule.matches(service, method, path):
                     continue
-                if rule.rate is not None and self._random.random() >= rule.rate:
+                if rule.kind == "rate_limit":
+                    if rule.take_token(time.monotonic()):
+                        continue
+                elif rule.rate is not None and self._random.random() >= rule.rate:
                     continue
                 rule.fired += 1
                 if isinstance(rule.status, list):

@@ -22,6 +22,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from backend.errors import ExternalServiceError
+from backend.integrations.rate_limit import RateLimiter, UnlimitedRateLimiter
 from backend.integrations.retry import (
     RetryPolicy,
     call_with_retry,
@@ -107,10 +108,12 @@ class GoogleGateway:
         base_url: str | None,
         timeout_seconds: float,
         policy: RetryPolicy,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._credentials = credentials
         self._timeout = timeout_seconds
         self._policy = policy
+        self._limiter = limiter or UnlimitedRateLimiter()
         self._services = {
             key: self._build(name, version, base_url) for key, (name, version) in _APIS.items()
         }
@@ -141,6 +144,7 @@ class GoogleGateway:
         resource = self._services[service]
 
         async def attempt() -> dict[str, Any]:
+            await self._limiter.acquire(service)
             request = make_request(resource)
             return await asyncio.to_thread(request.execute, http=self._new_http())
 
@@ -266,6 +270,7 @@ class GoogleGateway:
             return ids[0] if ids else None
 
         async def send() -> str:
+            await self._limiter.acquire("gmail")
             request = resource.users().messages().send(userId="me", body={"raw": raw})
             response = await asyncio.to_thread(request.execute, http=self._new_http())
             return response["id"]

@@ -14,6 +14,7 @@ from notion_client import AsyncClient
 from notion_client.errors import APIResponseError, HTTPResponseError, RequestTimeoutError
 
 from backend.errors import ExternalServiceError
+from backend.integrations.rate_limit import RateLimiter, UnlimitedRateLimiter
 from backend.integrations.retry import (
     RetryPolicy,
     call_with_retry,
@@ -56,7 +57,13 @@ class NotionGateway:
     """Pages and data sources in one Notion workspace, with retries."""
 
     def __init__(
-        self, *, token: str, base_url: str | None, timeout_seconds: float, policy: RetryPolicy
+        self,
+        *,
+        token: str,
+        base_url: str | None,
+        timeout_seconds: float,
+        policy: RetryPolicy,
+        limiter: RateLimiter | None = None,
     ) -> None:
         options: dict[str, Any] = {
             "auth": token,
@@ -68,6 +75,7 @@ class NotionGateway:
             options["base_url"] = base_url.rstrip("/")
         self._client = AsyncClient(options=options)
         self._policy = policy
+        self._limiter = limiter or UnlimitedRateLimiter()
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -83,8 +91,12 @@ class NotionGateway:
         return classify
 
     async def _call(self, operation: str, call: Any) -> Any:
+        async def limited_call() -> Any:
+            await self._limiter.acquire("notion")
+            return await call()
+
         return await call_with_retry(
-            call,
+            limited_call,
             classify=self._classifier(operation),
             policy=self._policy,
             service="notion",
@@ -136,6 +148,7 @@ class NotionGateway:
         parent = {"type": "data_source_id", "data_source_id": data_source_id}
 
         async def create() -> dict[str, Any]:
+            await self._limiter.acquire("notion")
             return await self._client.pages.create(parent=parent, properties=properties)
 
         return await create_once(

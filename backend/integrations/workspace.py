@@ -11,6 +11,7 @@ from backend.errors import ConfigurationError
 from backend.integrations.google import GoogleGateway
 from backend.integrations.google_credentials import EMULATOR_TOKEN, load_google_credentials
 from backend.integrations.notion import NotionGateway
+from backend.integrations.rate_limit import RateLimiter
 from backend.integrations.retry import RetryPolicy
 
 
@@ -44,8 +45,13 @@ def _required(value: str | None, setting: str, fallback: str | None) -> str:
     )
 
 
-def open_workspace(settings: Settings, *, emulator_url: str | None) -> Workspace:
-    """Build the gateways; `emulator_url` serves whichever service has no credentials."""
+def open_workspace(
+    settings: Settings, *, emulator_url: str | None, limiter: RateLimiter | None = None
+) -> Workspace:
+    """Build the gateways; `emulator_url` serves whichever service has no credentials.
+
+    `limiter` paces every request of both gateways (None: no limit).
+    """
     from backend.emulator import bootstrap  # the emulator's fixed ids, imported lazily
 
     policy = RetryPolicy.from_settings(settings)
@@ -63,12 +69,14 @@ def open_workspace(settings: Settings, *, emulator_url: str | None) -> Workspace
         base_url=emulator_url if notion_emulated else settings.notion_base_url,
         timeout_seconds=settings.http_timeout_seconds,
         policy=policy,
+        limiter=limiter,
     )
     google = GoogleGateway(
         credentials=load_google_credentials(settings),
         base_url=emulator_url if google_emulated else settings.google_base_url,
         timeout_seconds=settings.http_timeout_seconds,
         policy=policy,
+        limiter=limiter,
     )
 
     def notion_default(value: str) -> str | None:
