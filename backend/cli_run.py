@@ -16,8 +16,14 @@ from backend.integrations.workspace_schema import QUOTE_SHEET_TAB
 from backend.runtime import Runtime, open_runtime
 
 
-def read_inquiry_file(path: Path) -> bytes:
+def read_inquiry_file(path: Path, max_bytes: int) -> bytes:
+    """Read the file, rejecting one larger than the webhook would accept (MAX_BODY_BYTES)."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InvalidPayloadError(
+                f"file is {size} bytes, more than MAX_BODY_BYTES ({max_bytes})"
+            )
         return path.read_bytes()
     except FileNotFoundError as exc:
         raise InvalidPayloadError(f"file not found: {path}") from exc
@@ -29,7 +35,7 @@ async def run_inquiry_file(
     path: Path, settings: Settings, console: Console, json_output: bool
 ) -> dict[str, Any]:
     """Process the inquiry in `path`; return the run's result (see `build_run_result`)."""
-    raw_body = read_inquiry_file(path)
+    raw_body = read_inquiry_file(path, settings.max_body_bytes)
     display = LiveSteps(console, enabled=not json_output)
     async with open_runtime(settings, progress=display.update) as runtime:
         accepted = await accept_submission(

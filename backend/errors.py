@@ -39,3 +39,7 @@ class ExternalServiceError(DemeError):
 
 class MissingInformation(DemeError):
     """The inquiry lacks what a step needs (an event date for the calendar, say)."""
+
+
+class RunCrashedError(DemeError):
+    """A run stopped on an unexpected error; it is recorded as failed with that error."""

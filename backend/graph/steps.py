@@ -25,6 +25,12 @@ StepBody = Callable[[IntakeState, PipelineContext], Awaitable[dict[str, Any]]]
 Node = Callable[[IntakeState, Runtime[PipelineContext]], Awaitable[dict[str, Any]]]
 
 
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """Return the first line of an error's text: SQLAlchemy appends the SQL and parameters."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else "")[:limit]
+
+
 def _error(step: str, exc: Exception) -> StepError:
     if isinstance(exc, ExternalServiceError):
         return StepError(
@@ -38,7 +44,7 @@ def _error(step: str, exc: Exception) -> StepError:
         return StepError(step=step, message=str(exc), retryable=False, service=None, status=None)
     return StepError(
         step=step,
-        message=f"internal error: {type(exc).__name__}: {exc}",
+        message=f"internal error: {type(exc).__name__}: {first_line(exc)}",
         retryable=True,
         service=None,
         status=None,

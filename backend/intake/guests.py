@@ -27,12 +27,24 @@ class GuestCount(NamedTuple):
     problems: list[Problem]
 
 
+# Above this, a count is a typing error rather than an event: it is not priced.
+MAX_GUESTS = 5000
+
+
 def parse_guests(raw: int | float | str | None) -> GuestCount:
     """Read a guest count. A range is priced for its upper bound and flagged.
 
     Problems, never exceptions, report what cannot be read: a missing value, words
-    ("beaucoup"), a count below 1, a range or an approximate count.
+    ("beaucoup"), a count below 1 or above MAX_GUESTS, a range or an approximate count.
     """
+    count = _parse(raw)
+    if count.guests is not None and count.guests > MAX_GUESTS:
+        message = f"guests {count.guests} is more than {MAX_GUESTS}: not priced, check the form"
+        return GuestCount(None, False, [_problem("guests_too_many", message)])
+    return count
+
+
+def _parse(raw: int | float | str | None) -> GuestCount:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return GuestCount(None, False, [_problem("guests_missing", "number of guests not given")])
     if isinstance(raw, bool):

@@ -83,16 +83,35 @@ def parse_payload(raw: bytes) -> dict[str, Any]:
     Raises InvalidPayloadError when the body is not UTF-8, not valid JSON, or not a
     JSON object. This is the only check that rejects a submission.
     """
+    if not raw.strip():
+        raise InvalidPayloadError("body is empty: expected a JSON object")
     try:
         data = json.loads(raw)
     except UnicodeDecodeError as error:
         raise InvalidPayloadError(f"body is not valid UTF-8: {error.reason}") from error
     except json.JSONDecodeError as error:
-        message = f"body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        raise InvalidPayloadError(message) from error
+        position = f"line {error.lineno}, column {error.colno}"
+        raise InvalidPayloadError(f"body is not valid JSON: {error.msg} ({position})") from error
+    except RecursionError as error:
+        raise InvalidPayloadError("body is not usable: JSON nested too deeply") from error
     if not isinstance(data, dict):
         raise InvalidPayloadError(f"body must be a JSON object, got {json_type_name(data)}")
-    return data
+    return without_unstorable_characters(data)
+
+
+def without_unstorable_characters(value: Any) -> Any:
+    """Drop NUL characters and lone surrogates, which PostgreSQL text and jsonb reject."""
+    if isinstance(value, str):
+        text = value.replace("\x00", " ")
+        return "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+    if isinstance(value, list):
+        return [without_unstorable_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            without_unstorable_characters(key): without_unstorable_characters(item)
+            for key, item in value.items()
+        }
+    return value
 
 
 def validate_inquiry(

@@ -78,3 +78,11 @@ def test_parse_guests_problem(raw: int | float | str | None, code: str, message:
     assert count.is_estimate is False
     assert [problem.code for problem in count.problems] == [code]
     assert count.problems[0].message == message
+
+
+@pytest.mark.parametrize("raw", [1_000_000_000, "99999999999999999999999999", "5001"])
+def test_guests_above_maximum_not_priced(raw):
+    count = parse_guests(raw)
+
+    assert count.guests is None
+    assert [problem.code for problem in count.problems] == ["guests_too_many"]

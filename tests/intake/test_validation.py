@@ -39,9 +39,10 @@ def test_parse_payload_object() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"", "body is not valid JSON: Expecting value at line 1 column 1"),
-        (b"name=Claire", "body is not valid JSON: Expecting value at line 1 column 1"),
-        (b'{"name": }', "body is not valid JSON: Expecting value at line 1 column 10"),
+        (b"", "body is empty: expected a JSON object"),
+        (b"name=Claire", "body is not valid JSON: Expecting value (line 1, column 1)"),
+        (b'{"name": }', "body is not valid JSON: Expecting value (line 1, column 10)"),
+        (b"[" * 100_000, "body is not usable: JSON nested too deeply"),
         (b"[1, 2]", "body must be a JSON object, got a list"),
         (b'"Claire"', "body must be a JSON object, got a string"),
         (b"42", "body must be a JSON object, got a number"),
@@ -298,3 +299,12 @@ def test_odd_field_values_never_raise(field: str, catalog: Catalog) -> None:
         result = validate_inquiry(wedding() | {field: value}, catalog)
         assert result.prestation_name
         assert json.loads(json.dumps(result.to_dict()))["prestation_name"]
+
+
+def test_parse_payload_drops_nul_and_surrogates():
+    raw = b'{"name": "Jean\\u0000Dupont", "message": "a\\ud800b"}'
+
+    payload = parse_payload(raw)
+
+    assert payload["name"] == "Jean Dupont"
+    assert payload["message"] == "ab"

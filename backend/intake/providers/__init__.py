@@ -33,6 +33,7 @@ from backend.intake.providers.base import (
     UnsupportedContentTypeError,
 )
 from backend.intake.providers.mapping import FieldMapping, FormMappings, build_form
+from backend.intake.validation import without_unstorable_characters
 
 PROVIDERS: dict[str, Provider] = {
     module.PROVIDER.name: module.PROVIDER
@@ -95,7 +96,7 @@ def read_stored_form(
         _submission, form = read_delivery(get_provider(provider), delivery, mapping)
     except NotAnInquiryError as error:
         raise InvalidPayloadError(str(error)) from error
-    return form
+    return without_unstorable_characters(form)
 
 
 __all__ = [
