@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend.api import health, runs, search, webhooks
+from backend.api import pool as pool_api
 from backend.config import Settings
 from backend.jobs.dispatch import open_dispatcher
 from backend.runtime import open_runtime
@@ -31,5 +32,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(runs.router)
     app.include_router(health.router)
+    app.include_router(pool_api.router)
     app.include_router(search.router)
     return app

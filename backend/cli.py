@@ -9,8 +9,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from backend.cli_doctor import doctor
+from backend.cli_pool import pool_app
 from backend.cli_runs import runs_app
 from backend.cli_search import search_app
+from backend.cli_setup import auth_app, setup_app
 from backend.cli_worker import worker
 from backend.config import get_settings
 from backend.errors import DemeError
@@ -86,6 +89,10 @@ def emulator(
 
 
 app.add_typer(search_app, name="search")
+app.add_typer(setup_app, name="setup")
+app.add_typer(auth_app, name="auth")
+app.add_typer(pool_app, name="pool")
+app.command()(doctor)
 app.add_typer(runs_app, name="runs")
 app.command()(worker)
 

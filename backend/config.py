@@ -151,6 +151,28 @@ class Settings(BaseSettings):
     )
 
     # Workspace setup, Google authorisation, doctor, pool refill
+    google_token_uri: str | None = Field(
+        None, description="OAuth token endpoint; unset = Google's (the emulator serves /token)"
+    )
+    token_encryption_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting Google credentials stored in PostgreSQL"
+    )
+    pool_refill_token: SecretStr | None = Field(
+        None, description="Bearer token a scheduler sends to POST /pool/refill"
+    )
+    pool_refill_oidc_audience: str | None = Field(
+        None, description="Audience of Cloud Scheduler's OIDC token for POST /pool/refill"
+    )
+    pool_refill_oidc_email: str | None = Field(
+        None, description="Service account allowed to call POST /pool/refill with an OIDC token"
+    )
+    google_oidc_certs_url: str = Field(
+        "https://www.googleapis.com/oauth2/v1/certs",
+        description="Google's public certificates that sign OIDC tokens",
+    )
+    template_pool_low_water: int = Field(
+        3, ge=0, description="A claim that leaves fewer sheets than this triggers a refill"
+    )
 
     @property
     def uses_notion_emulator(self) -> bool:

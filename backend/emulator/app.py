@@ -16,6 +16,7 @@ from backend.emulator import (
     google_drive,
     google_gmail,
     google_sheets,
+    google_sheets_batch,
     inspection,
     notion,
     oauth,
@@ -35,6 +36,7 @@ def _google_routes() -> list[BaseRoute]:
     return [
         *oauth.ROUTES,
         *google_drive.ROUTES,
+        *google_sheets_batch.ROUTES,
         *google_sheets.ROUTES,
         *google_calendar.ROUTES,
         *google_gmail.ROUTES,

@@ -9,6 +9,7 @@ import structlog
 
 from backend.config import Settings
 from backend.emulator.clock import iso_millis
+from backend.emulator.notion_blocks import create_plain_page
 from backend.emulator.notion_objects import build_schema, create_data_source, create_database
 from backend.emulator.sheets_model import (
     FOLDER_MIME_TYPE,
@@ -50,6 +51,10 @@ DATA_SOURCE_IDS = {
     "quote_lines": QUOTE_LINES_DATA_SOURCE_ID,
 }
 
+# A page shared with the integration, where `deme setup notion --parent` creates databases.
+SETUP_PARENT_PAGE_ID = "de3e0000-9a9e-4000-8000-000000000001"
+SETUP_PARENT_PAGE_TITLE = "Traiteur – back office"
+
 TEMPLATE_SPREADSHEET_ID = "1DemeDevisTemplate0000000000000000000000000A"
 POOL_FOLDER_ID = "1DemeDevisPool00000000000000000000000000000F"
 TEMPLATE_TITLE = "Modèle de devis"
@@ -63,6 +68,7 @@ def bootstrap(store: Store, settings: Settings | None = None) -> bool:
         if store.get("meta", "bootstrap") is not None:
             return False
         _bootstrap_notion(store)
+        create_plain_page(store, SETUP_PARENT_PAGE_TITLE, page_id=SETUP_PARENT_PAGE_ID)
         _bootstrap_drive(store, settings)
         _bootstrap_calendar(store, settings)
         store.put("gmail_mailbox", settings.business_email, {"email": settings.business_email})

@@ -84,12 +84,32 @@ def _check_parents(store: Store, parents: Any) -> list[str] | None:
     return list(parents)
 
 
+def set_drive_quota(store: Store, max_files: int | None) -> None:
+    """Limit how many files the Drive may hold (None: no limit), to drill a full Drive."""
+    store.put("meta", "drive_quota", {"max_files": max_files})
+
+
+def _check_quota(store: Store) -> None:
+    # A service account's own Drive has no storage (Google, since 2024), so a copy it
+    # makes into "My Drive" fails this way; the emulator counts files instead of bytes.
+    quota = store.get("meta", "drive_quota") or {}
+    max_files = quota.get("max_files")
+    if max_files is not None and store.count("drive_file") >= max_files:
+        raise GoogleError(
+            403,
+            "The user's Drive storage quota has been exceeded.",
+            reason="storageQuotaExceeded",
+            domain="usageLimits",
+        )
+
+
 async def files_copy(request: Request) -> Response:
     source_id = request.path_params["fileId"]
     body = await google_body(request, API, "files.copy")
     store = store_of(request)
     with store.transaction():
         source = _get_file(store, source_id)
+        _check_quota(store)
         parents = _check_parents(store, body.get("parents"))
         stamp = iso_millis()
         copy = {

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.emulator.errors import GoogleError, NotionError, new_request_id
 from backend.emulator.faults import Fault, FaultInjector
 from backend.emulator.latency import LatencyProfile
+from backend.emulator.oauth import access_token_revoked
 from backend.emulator.stats import EmulatorStats
 
 log = structlog.get_logger(__name__)
@@ -30,6 +31,7 @@ SERVICE_PREFIXES = (
     ("/calendar/v3/", "calendar"),
     ("/gmail/v1/", "gmail"),
     ("/token", "oauth"),
+    ("/revoke", "oauth"),
     ("/oauth2/", "oauth"),
 )
 
@@ -72,6 +74,24 @@ def check_auth(service: str, headers: Headers) -> Response | None:
             location_type="header",
         ).response()
     return None
+
+
+def _revoked_token(scope: Scope, service: str, headers: Headers) -> Response | None:
+    """Return 401 for an access token whose refresh token was revoked, as Google does."""
+    app = scope.get("app")
+    store = getattr(getattr(app, "state", None), "store", None)
+    if service not in GOOGLE_SERVICES or store is None:
+        return None
+    if not access_token_revoked(store, _bearer(headers)):
+        return None
+    return GoogleError(
+        401,
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, "
+        "login cookie or other valid authentication credential.",
+        reason="authError",
+        location="Authorization",
+        location_type="header",
+    ).response()
 
 
 def _retry_after_header(seconds: float) -> str:
@@ -154,7 +174,8 @@ class EmulatorMiddleware:
             )
 
         outcome = _Outcome(send, on_complete=record)
-        denied = check_auth(service, Headers(scope=scope))
+        headers = Headers(scope=scope)
+        denied = check_auth(service, headers) or _revoked_token(scope, service, headers)
         if denied is not None:
             await denied(scope, receive, outcome.send)
             return

@@ -12,6 +12,13 @@ from starlette.routing import Route
 from backend.emulator.clock import iso_millis
 from backend.emulator.errors import NotionError, validation_error
 from backend.emulator.middleware import parse_json
+from backend.emulator.notion_blocks import (
+    PLAIN_PAGE,
+    block_children_list,
+    create_plain_page,
+    parent_page_of,
+    render_plain_page,
+)
 from backend.emulator.notion_filters import compile_filter, sort_pages
 from backend.emulator.notion_objects import (
     BOT_USER_ID,
@@ -145,11 +152,60 @@ async def databases_create(request: Request) -> Response:
     store = _store(request)
     title = title_text(validate_rich_text(body.get("title", []), "body.title"))
     initial = body.get("initial_data_source") or {}
+    parent = body.get("parent")
+    parent_page_id = None
+    if isinstance(parent, dict) and "page_id" in parent:
+        parent_page_id = parent_page_of(store, parent)["id"]
     properties = build_schema(store, initial.get("properties", {"Name": {"title": {}}}))
-    database = create_database(store, title)
-    create_data_source(store, database["id"], title, properties)
+    database = create_database(store, title, parent_page_id=parent_page_id)
+    source = create_data_source(store, database["id"], title, properties)
+    _add_dual_relations(store, source, initial.get("properties", {}))
     database = store.get("notion_database", database["id"]) or database
     return JSONResponse(render_database(database, store, _base_url(request)))
+
+
+def _add_dual_relations(store: Store, source: dict[str, Any], spec: dict[str, Any]) -> None:
+    """Give each `dual_property` relation its synced property in the target data source.
+
+    NOTE: only the schema is two-way; a value written on one side is not mirrored on
+    the other side as Notion does.
+    """
+    with store.transaction():
+        for name, config in spec.items():
+            relation = config.get("relation") if isinstance(config, dict) else None
+            if not isinstance(relation, dict) or "dual_property" not in relation:
+                continue
+            target = store.get("notion_data_source", normalize_id(relation["data_source_id"]))
+            found = find_property(source["properties"], name)
+            if target is None or found is None:
+                continue
+            synced_name = (relation.get("dual_property") or {}).get(
+                "synced_property_name"
+            ) or source["title"]
+            back = schema_from_request(
+                store, synced_name, {"relation": {"data_source_id": source["id"]}}
+            )
+            back["relation"].update(
+                {
+                    "type": "dual_property",
+                    "dual_property": {"synced_property_name": name, "synced_property_id": found[0]},
+                }
+            )
+            back["relation"].pop("single_property", None)
+            target["properties"][back["id"]] = back
+            forward = found[1]["relation"]
+            forward.pop("single_property", None)
+            forward.update(
+                {
+                    "type": "dual_property",
+                    "dual_property": {
+                        "synced_property_name": synced_name,
+                        "synced_property_id": back["id"],
+                    },
+                }
+            )
+            store.put("notion_data_source", target["id"], target)
+        store.put("notion_data_source", source["id"], source)
 
 
 async def data_sources_query(request: Request) -> Response:
@@ -240,6 +296,9 @@ def _lookup(store: Store) -> Any:
 async def pages_create(request: Request) -> Response:
     body = await _body(request)
     store = _store(request)
+    parent = body.get("parent")
+    if isinstance(parent, dict) and "page_id" in parent:
+        return _create_sub_page(request, store, body, parent)
     with store.transaction():
         source = _resolve_parent(store, body.get("parent"))
         before = repr(source["properties"])
@@ -263,11 +322,24 @@ async def pages_create(request: Request) -> Response:
     return JSONResponse(render_page(page, source, _base_url(request)))
 
 
+def _create_sub_page(
+    request: Request, store: Store, body: dict[str, Any], parent: dict[str, Any]
+) -> Response:
+    parent_page = parent_page_of(store, parent)
+    title_items = ((body.get("properties") or {}).get("title") or {}).get("title", [])
+    title = title_text(validate_rich_text(title_items, "body.properties.title"))
+    page = create_plain_page(store, title, parent_page_id=parent_page["id"])
+    return JSONResponse(render_plain_page(page, _base_url(request)))
+
+
 async def pages_retrieve(request: Request) -> Response:
     page_id = _id_param(request, "page_id")
     store = _store(request)
     page = store.get("notion_page", page_id)
     if page is None:
+        plain = store.get(PLAIN_PAGE, page_id)
+        if plain is not None:
+            return JSONResponse(render_plain_page(plain, _base_url(request)))
         raise not_found("page", page_id)
     source = store.get("notion_data_source", page["data_source_id"])
     if source is None:
@@ -366,6 +438,7 @@ ROUTES = [
     Route("/v1/pages/{page_id}", pages_retrieve, methods=["GET"]),
     Route("/v1/pages/{page_id}", pages_update, methods=["PATCH"]),
     Route("/v1/users/me", users_me, methods=["GET"]),
+    Route("/v1/blocks/{block_id}/children", block_children_list, methods=["GET"]),
     Route("/v1/{rest:path}", unknown_route, methods=["GET", "POST", "PATCH", "DELETE", "PUT"]),
     Route("/notion/{page_hex}", page_view, methods=["GET"]),
 ]

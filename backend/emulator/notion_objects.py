@@ -120,7 +120,11 @@ def render_database(database: dict[str, Any], store: Store, base_url: str) -> di
         "description": [],
         "icon": None,
         "cover": None,
-        "parent": {"type": "workspace", "workspace": True},
+        "parent": (
+            {"type": "page_id", "page_id": database["parent_page_id"]}
+            if database.get("parent_page_id")
+            else {"type": "workspace", "workspace": True}
+        ),
         "is_inline": False,
         "is_locked": False,
         "in_trash": database["in_trash"],
@@ -202,11 +206,14 @@ def create_data_source(
     return source
 
 
-def create_database(store: Store, title: str, database_id: str | None = None) -> dict[str, Any]:
+def create_database(
+    store: Store, title: str, database_id: str | None = None, parent_page_id: str | None = None
+) -> dict[str, Any]:
     stamp = iso_millis()
     database = {
         "id": database_id or str(uuid.uuid4()),
         "title": title,
+        "parent_page_id": parent_page_id,
         "data_source_ids": [],
         "created_time": stamp,
         "last_edited_time": stamp,

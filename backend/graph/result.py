@@ -4,12 +4,32 @@ from typing import Any
 
 from backend.graph.state import IntakeState
 
+GOOGLE_SERVICES = frozenset({"drive", "sheets", "calendar", "gmail"})
+
 # Without these, nothing useful exists in the workspace: the run failed.
 ESSENTIAL_STEPS = ("validate", "upsert_client", "create_prestation")
 
 
+# Google refused to refresh deme's credentials (`classify_google_error` and
+# `google_auth` put these words in the message): only `deme auth google` can fix that.
+REAUTH_MARKERS = ("invalid_grant", "could not be refreshed")
+
+
+def needs_reauth(error: dict[str, Any]) -> bool:
+    """Return True for a step error that new Google authorisation would fix."""
+    return error.get("service") in GOOGLE_SERVICES and any(
+        marker in error.get("message", "") for marker in REAUTH_MARKERS
+    )
+
+
 def outcome_status(state: IntakeState) -> str:
-    """Return succeeded, partial (some branch failed) or failed (no prestation)."""
+    """Return succeeded, partial (some branch failed), failed (no prestation) or needs_reauth.
+
+    A run whose Google steps failed for lack of authorisation waits in needs_reauth;
+    storing new credentials queues it again, and its steps then find what exists.
+    """
+    if any(needs_reauth(error) for error in state.get("errors", [])):
+        return "needs_reauth"
     failed_steps = {error["step"] for error in state.get("errors", [])}
     if failed_steps & set(ESSENTIAL_STEPS) or "prestation" not in state:
         return "failed"

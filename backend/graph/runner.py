@@ -18,6 +18,7 @@ from backend.graph.context import PipelineContext
 from backend.graph.result import build_run_result, outcome_status
 from backend.graph.state import IntakeState
 from backend.intake.validation import parse_payload
+from backend.setup.run_hooks import explain_schema_errors, top_up_pool
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +55,7 @@ class IntakeRunner:
             graph_input, config, context=self.context
         )
 
+        final = await explain_schema_errors(self.context, final)
         async with self.context.db.session() as session:
             steps = await run_store.list_steps(session, run_id=run_id)
             status = outcome_status(final)
@@ -67,6 +69,7 @@ class IntakeRunner:
             )
             await session.commit()
         log.info("run.finished", status=status, errors=len(result["errors"]))
+        await top_up_pool(self.context)
         return result
 
     async def initial_input(

@@ -62,6 +62,13 @@ def _error_reason(content: bytes) -> tuple[str | None, str]:
     return (reasons[0] if reasons else error.get("status")), error.get("message", "")
 
 
+def _refresh_message(exc: RefreshError) -> str:
+    detail = exc.args[0] if exc.args else str(exc)
+    if "deme auth google" not in str(detail):
+        detail = f"{detail}; run `deme auth google` to authorise deme again"
+    return f"Google credentials could not be refreshed: {detail}"
+
+
 def classify_google_error(exc: Exception, service: str) -> ExternalServiceError | None:
     """Map a googleapiclient, google-auth or socket exception to an `ExternalServiceError`."""
     if isinstance(exc, HttpError):
@@ -83,7 +90,7 @@ def classify_google_error(exc: Exception, service: str) -> ExternalServiceError 
         return ExternalServiceError(
             service=service,
             operation="",
-            message=f"Google credentials could not be refreshed ({exc}); authorise deme again",
+            message=_refresh_message(exc),
             code="invalid_grant",
             retryable=False,
         )
@@ -134,8 +141,9 @@ class GoogleGateway:
         )
 
     def _new_http(self) -> google_auth_httplib2.AuthorizedHttp:
+        # A 401 on a token believed valid forces one refresh and one retry, no more.
         return google_auth_httplib2.AuthorizedHttp(
-            self._credentials, http=httplib2.Http(timeout=self._timeout)
+            self._credentials, http=httplib2.Http(timeout=self._timeout), max_refresh_attempts=1
         )
 
     async def _execute(
