@@ -33,6 +33,14 @@ EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
 
 
+def _print_error(console: Console, json_output: bool, status: str, message: str) -> None:
+    """Print an error for a person, and with --json also as a JSON object on stdout."""
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    if json_output:
+        sys.stdout.write(json.dumps({"status": status, "error": message}, ensure_ascii=False))
+        sys.stdout.write("\n")
+
+
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Inquiry as JSON (the generic form format)")],
@@ -41,7 +49,10 @@ def run(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show INFO logs")] = False,
 ) -> None:
-    """Process one inquiry end to end and print what was created."""
+    """Process one inquiry end to end and print what was created.
+
+    Exit codes: 0 succeeded, 1 failed, 2 bad input (nothing stored), 3 partial.
+    """
     from backend.cli_run import run_inquiry_file
 
     configure_logging("INFO" if verbose else "WARNING")
@@ -49,10 +60,10 @@ def run(
     try:
         result = asyncio.run(run_inquiry_file(file, get_settings(), console, json_output))
     except IntakeError as exc:
-        console.print(f"[red]error:[/red] {file}: {exc}", soft_wrap=True)
+        _print_error(console, json_output, "rejected", f"{file}: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from exc
     except DemeError as exc:
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        _print_error(console, json_output, "failed", str(exc))
         raise typer.Exit(EXIT_FAILED) from exc
 
     if json_output:
@@ -88,13 +99,13 @@ def emulator(
     main(["--port", str(port), "--data-dir", str(get_settings().data_dir)])
 
 
+app.add_typer(runs_app, name="runs")
 app.add_typer(search_app, name="search")
+app.command()(worker)
 app.add_typer(setup_app, name="setup")
 app.add_typer(auth_app, name="auth")
 app.add_typer(pool_app, name="pool")
 app.command()(doctor)
-app.add_typer(runs_app, name="runs")
-app.command()(worker)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,14 @@ from langgraph.graph.state import CompiledStateGraph
 
 from backend.db import runs as run_store
 from backend.db.models import RunStatus, Submission
+from backend.errors import RunCrashedError
 from backend.graph.builder import build_intake_graph
 from backend.graph.context import PipelineContext
 from backend.graph.result import build_run_result, outcome_status
 from backend.graph.state import IntakeState
-from backend.intake.validation import parse_payload
+from backend.graph.steps import first_line
+from backend.intake.providers import read_stored_form
+from backend.intake.providers.mapping import FormMappings
 from backend.setup.run_hooks import explain_schema_errors, top_up_pool
 
 log = structlog.get_logger(__name__)
@@ -35,9 +38,30 @@ class IntakeRunner:
         """Run (or resume) the intake run `run_id`; return its result summary."""
         structlog.contextvars.bind_contextvars(run_id=run_id)
         try:
-            return await self._execute(run_id)
+            # Two processes executing one run at once (`deme run` beside `deme serve`)
+            # would both create what does not exist yet: the second waits for the first.
+            async with self.context.lock(f"run:{run_id}"):
+                return await self._execute_or_record_crash(run_id)
         finally:
             structlog.contextvars.unbind_contextvars("run_id", "submission_id")
+
+    async def _execute_or_record_crash(self, run_id: str) -> dict[str, Any]:
+        try:
+            return await self._execute(run_id)
+        except Exception as exc:
+            # A bug or an unusable stored body: end the run as failed rather than leave it
+            # "running" for every restart to take over and crash on again.
+            log.exception("run.crashed")
+            message = f"internal error: {type(exc).__name__}: {first_line(exc)}"
+            async with self.context.db.session() as session:
+                await run_store.finish_run(
+                    session,
+                    run_id=run_id,
+                    status=RunStatus.FAILED,
+                    result=None,
+                    error={"step": None, "message": message, "retryable": False},
+                )
+            raise RunCrashedError(f"run {run_id} failed: {message}") from exc
 
     async def _execute(self, run_id: str) -> dict[str, Any]:
         async with self.context.db.session() as session:
@@ -85,7 +109,15 @@ class IntakeRunner:
         return IntakeState(
             run_id=run_id,
             submission_ref=str(submission.id),
-            payload=parse_payload(submission.raw_body),
+            # A provider's stored body (Tally event, Jotform multipart...) read back into
+            # the generic form dict the webhook validated when it stored it.
+            payload=read_stored_form(
+                provider=submission.provider,
+                raw_body=submission.raw_body,
+                content_type=submission.content_type,
+                headers=submission.headers,
+                mappings=FormMappings.load(self.context.settings.form_mappings_path),
+            ),
             received_at=submission.received_at.isoformat(),
             errors=[],
         )

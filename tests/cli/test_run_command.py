@@ -118,3 +118,27 @@ async def test_run_missing_file_exits_2(deme, tmp_path):
 
     assert completed.returncode == 2
     assert "file not found" in completed.stdout + completed.stderr
+
+
+async def test_run_json_reports_bad_input_as_json(deme, db, tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text("", encoding="utf-8")
+
+    completed = deme("run", "--json", str(path))
+
+    assert completed.returncode == 2
+    output = json.loads(completed.stdout)
+    assert output["status"] == "rejected"
+    assert "body is empty" in output["error"]
+    assert await _count(db, "submissions") == 0
+
+
+async def test_run_rejects_file_over_body_limit(deme, db, tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps({"name": "A", "message": "x" * 1_100_000}), encoding="utf-8")
+
+    completed = deme("run", str(path))
+
+    assert completed.returncode == 2
+    assert "MAX_BODY_BYTES" in completed.stdout + completed.stderr
+    assert await _count(db, "submissions") == 0

@@ -1,9 +1,13 @@
 """The intake pipeline end to end: real SDKs over HTTP to the emulator, real PostgreSQL."""
 
+import asyncio
+import json
+
 from sqlalchemy import text
 
 from backend.emulator import bootstrap
 from backend.emulator.faults import FaultRule
+from backend.graph.submissions import accept_submission
 from backend.integrations.workspace_schema import QUOTE_LINE_ROWS
 
 from .helpers import WorkspaceCounts, counts, relation_ids, run_payload, sample
@@ -156,3 +160,25 @@ async def test_empty_pool_copies_template_on_demand(runtime, emulator):
     assert result["sheet"]["id"] != bootstrap.TEMPLATE_SPREADSHEET_ID
     rows = emulator.store.sheet_values(result["sheet"]["id"])
     assert ["Pièce montée", 80, 6.5, 10, 520] in rows
+
+
+async def test_same_run_executed_twice_at_once(runtime, emulator):
+    raw = json.dumps(sample("wedding-lyon")).encode()
+    accepted = await accept_submission(
+        runtime.db, runtime.catalog, raw_body=raw, content_type="application/json"
+    )
+
+    results = await asyncio.gather(
+        runtime.runner.execute(str(accepted.run_id)),
+        runtime.runner.execute(str(accepted.run_id)),
+    )
+
+    assert [result["status"] for result in results] == ["succeeded", "succeeded"]
+    assert counts(emulator) == WorkspaceCounts(1, 1, 4, 1, 1, 1)
+
+
+async def test_nul_character_in_name_is_processed(runtime, emulator):
+    result = await run_payload(runtime, sample("wedding-lyon", name="Jean\u0000Dupont"))
+
+    assert result["status"] == "succeeded"
+    assert result["client"]["name"] == "Jean Dupont"
