@@ -78,10 +78,12 @@ def import_command(
         async with db.session() as session:
             return await pool_store.import_seed(session, file)
 
+    from backend.db.errors import PoolSeedError
+
     configure_logging("WARNING")
     try:
         added = asyncio.run(_with_db(get_settings(), action))
-    except DemeError as exc:
+    except (DemeError, PoolSeedError) as exc:
         console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     console.print(f"imported: {added} sheets added", highlight=False)
