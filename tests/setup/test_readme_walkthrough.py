@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 SECTION = README[README.index("## Connect your workspace") : README.index("## HTTP API")]
 REHEARSAL_PORT = "8765"
-CONSENT_PORT = "8790"
+# Any free port: the README's 8790 may be taken on a shared machine.
+CONSENT_PORT = "0"
 COMMANDS = (
     "deme auth key",
     "deme setup notion --parent",
