@@ -141,10 +141,15 @@ class Settings(BaseSettings):
     celery_sweep_seconds: float = Field(
         30.0, gt=0, description="Beat interval of the sweep that re-queues stale runs (seconds)"
     )
-    notion_requests_per_second: float = Field(
-        3.0, gt=0, description="Notion calls per second shared by every worker"
+    notion_requests_per_second: float | None = Field(
+        None,
+        gt=0,
+        description="Notion calls per second shared by every worker; unset = 3 against "
+        "Notion (its documented average), no limit against the emulator",
     )
-    notion_burst: int = Field(3, ge=1, description="Notion calls allowed at once above the rate")
+    notion_burst: int = Field(
+        1, ge=1, description="Notion calls sent at once before the rate applies; 1 = evenly spaced"
+    )
     google_requests_per_second: dict[str, float] = Field(
         default_factory=dict,
         description='Calls per second per Google service, as JSON: {"sheets": 1, "gmail": 2}',

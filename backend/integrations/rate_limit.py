@@ -2,9 +2,9 @@
 
 Each limiter is a GCRA (generic cell rate algorithm) scheduler: a call reserves the next
 free slot of its service and sleeps until then, so a burst of runs queues politely
-instead of drawing 429s. `LocalRateLimiter` keeps the schedule in the process; the
-`RedisRateLimiter` keeps it in Redis, in one Lua script, so that every Celery worker
-process draws from the same budget.
+instead of drawing 429s. `LocalRateLimiter` keeps the schedule in the process.
+`RedisRateLimiter` keeps it in Redis and updates it in one Lua script, so every Celery
+worker process draws from the same budget.
 """
 
 import asyncio
@@ -19,6 +19,8 @@ from backend.config import Settings
 
 log = structlog.get_logger(__name__)
 
+# Notion's documented average rate per integration (developers.notion.com, request limits).
+NOTION_REQUESTS_PER_SECOND = 3.0
 # Waits longer than this are logged, so that a queue building up is visible.
 LOGGED_WAIT_SECONDS = 1.0
 
@@ -49,8 +51,17 @@ class RateLimiter(Protocol):
 
 
 def rates_from_settings(settings: Settings) -> dict[str, Rate]:
-    """Return the configured rate of each limited service (unlisted services are free)."""
-    rates = {"notion": Rate(settings.notion_requests_per_second, settings.notion_burst)}
+    """Return the configured rate of each limited service (unlisted services are free).
+
+    Unset, Notion gets 3 calls/s, its documented average per integration, unless deme
+    talks to the emulator, which limits nothing unless a drill tells it to.
+    """
+    rates: dict[str, Rate] = {}
+    notion_rate = settings.notion_requests_per_second
+    if notion_rate is None and not settings.uses_notion_emulator:
+        notion_rate = NOTION_REQUESTS_PER_SECOND
+    if notion_rate is not None:
+        rates["notion"] = Rate(notion_rate, settings.notion_burst)
     for service, per_second in settings.google_requests_per_second.items():
         rates[service] = Rate(per_second, 1)
     return rates

@@ -20,6 +20,7 @@ import structlog
 from backend.db import run_queue
 from backend.db import runs as run_store
 from backend.db.models import RunStatus
+from backend.errors import RunCrashedError
 from backend.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -64,8 +65,9 @@ async def execute_claimed_run(
 ) -> dict[str, Any] | None:
     """Execute a run this worker has claimed; return its result, None if it was taken over.
 
-    An exception out of the runner (a bug, the database gone) ends the run `failed`
-    with a retryable error, so that it is neither lost nor taken over in a loop.
+    The runner ends a run that crashed as `failed` itself. Any other exception out of
+    it (the database gone, say) ends the run `failed` here with a retryable error, so
+    that it is neither lost nor taken over in a loop.
     """
     execution = asyncio.create_task(runtime.runner.execute(str(run_id)))
     lost = asyncio.Event()
@@ -76,6 +78,10 @@ async def execute_claimed_run(
         if not lost.is_set():
             raise
         log.warning("run.taken_over", run_id=str(run_id), worker_id=worker_id)
+        return None
+    except RunCrashedError:
+        # The runner has already ended the run as failed with the error.
+        log.warning("run.crash_recorded", run_id=str(run_id), worker_id=worker_id)
         return None
     except Exception as exc:
         log.exception("run.crashed", run_id=str(run_id), worker_id=worker_id)

@@ -4,9 +4,15 @@ import asyncio
 
 import pytest
 from pipeline.helpers import run_payload, sample
+from pydantic import SecretStr
 
 from backend.emulator.faults import FaultInjector, FaultRule
-from backend.integrations.rate_limit import LocalRateLimiter, Rate, RedisRateLimiter
+from backend.integrations.rate_limit import (
+    LocalRateLimiter,
+    Rate,
+    RedisRateLimiter,
+    rates_from_settings,
+)
 from backend.runtime import open_runtime
 
 THREE_PER_SECOND = {"notion": Rate(per_second=3.0, burst=3)}
@@ -89,3 +95,12 @@ async def test_limiter_keeps_pipeline_under_notion_rate(db, settings, emulator):
     statuses = emulator.stats.snapshot()["statuses"]
     assert statuses.get("notion 429", 0) == 0
     assert statuses.get("notion 200", 0) > 20
+
+
+def test_notion_rate_default_depends_on_target(settings):
+    real = settings.model_copy(update={"notion_token": SecretStr("secret_x")})
+    explicit = settings.model_copy(update={"notion_requests_per_second": 5.0})
+
+    assert "notion" not in rates_from_settings(settings)
+    assert rates_from_settings(real)["notion"] == Rate(3.0, 1)
+    assert rates_from_settings(explicit)["notion"] == Rate(5.0, 1)
