@@ -18,10 +18,11 @@ from backend.db.migrate import run_migrations
 
 log = structlog.get_logger(__name__)
 
-# A deme process serves a few webhook calls and runs a few pipelines at a time,
-# and the embedded server allows 100 connections shared by every deme process.
-DEFAULT_POOL_SIZE = 5
-DEFAULT_MAX_OVERFLOW = 5
+# A deme process serves a few webhook calls and runs a few pipelines at a time. Each
+# executing run holds one connection for its run lock, and its parallel steps open short
+# sessions beside it. The embedded server allows 100 connections for every deme process.
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 10
 
 
 class Database:

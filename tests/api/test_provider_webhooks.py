@@ -281,7 +281,7 @@ async def test_signed_malformed_json_bad_request(hooks, db):
     response = await deliver(hooks, first_sample("tally"), body=b"{oops")
 
     assert response.status_code == 400
-    assert "line 1 column 2" in response.json()["detail"]
+    assert "(line 1, column 2)" in response.json()["detail"]
     await assert_nothing_stored(db)
 
 
