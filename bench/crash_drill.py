@@ -10,12 +10,14 @@ every run succeeded and the emulator holds exactly one of everything per inquiry
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
 from typing import Any
 
 import httpx
+import redis
 from drill_support import (
     Drill,
     check_workspace,
@@ -73,7 +75,10 @@ class Processes:
     def holder(self, locked_by: str | None) -> tuple[str, Any]:
         if self.mode == "direct":
             return "deme serve", self.server
-        pid = int((locked_by or ":0").rsplit(":", 1)[-1])
+        if locked_by is None:
+            # The run finished before the drill read it (after its last step).
+            return "deme worker 0", self.workers[0]
+        pid = int(locked_by.rsplit(":", 1)[-1])
         for number, process in self.workers.items():
             if process.pid == pid:
                 return f"deme worker {number}", process
@@ -135,7 +140,8 @@ async def main_async(args: argparse.Namespace) -> int:
     finally:
         await close_drill(drill)
         if redis_server is not None:
-            redis_server.shutdown()
+            with contextlib.suppress(redis.exceptions.RedisError):
+                redis_server.shutdown()
 
     print_table(
         f"Crash drill, {args.mode} mode: SIGKILL after each step, then restart",
@@ -146,9 +152,9 @@ async def main_async(args: argparse.Namespace) -> int:
     print_table(
         "Emulator and database after the drill",
         ["inquiries", "clients", "prestations", "quote lines", "events", "emails",
-         "sheets in use", "duplicates"],
+         "sheets used", "duplicates"],
         [[check.expected, check.clients, check.prestations, check.quote_lines, check.events,
-          check.emails, check.sheets_in_use, check.duplicates]],
+          check.emails, check.sheets_used, check.duplicates]],
     )
     missed = [row[0] for row in rows if row[3] != "succeeded"]
     if missed or not check.complete:

@@ -242,7 +242,7 @@ class WorkspaceCheck:
     quote_lines: int
     events: int
     emails: int
-    sheets_in_use: int
+    sheets_used: int
     expected: int
 
     @property
@@ -254,7 +254,7 @@ class WorkspaceCheck:
             self.quote_lines - QUOTE_LINES_PER_INQUIRY * self.expected,
             self.events - self.expected,
             self.emails - self.expected,
-            self.sheets_in_use - self.expected,
+            self.sheets_used - self.expected,
         ]
         return sum(max(value, 0) for value in extra)
 
@@ -264,6 +264,7 @@ class WorkspaceCheck:
             self.quote_lines == QUOTE_LINES_PER_INQUIRY * self.expected
             and self.events == self.expected
             and self.emails == self.expected
+            and self.sheets_used == self.expected
         )
 
 
@@ -281,10 +282,14 @@ async def check_workspace(drill: Drill, expected: int) -> WorkspaceCheck:
         clients = await pages(bootstrap.CLIENTS_DATA_SOURCE_ID)
         prestations = await pages(bootstrap.PRESTATIONS_DATA_SOURCE_ID)
         quote_lines = await pages(bootstrap.QUOTE_LINES_DATA_SOURCE_ID)
+        spreadsheets = (await http.get("/_emulator/state")).json()["spreadsheet"]
     async with drill.db.session() as session:
-        sheets = await session.scalar(
-            text("SELECT count(*) FROM template_pool WHERE state = 'in_use'")
+        available = await session.scalar(
+            text("SELECT count(*) FROM template_pool WHERE state = 'available'")
         )
+    # Every spreadsheet but the template is a copy: ready in the pool, or used by a run
+    # (claimed from the pool or copied on demand). A copy beyond that is a duplicate.
+    sheets = spreadsheets - 1 - available
     return WorkspaceCheck(clients, prestations, quote_lines, events, emails, sheets, expected)
 
 

@@ -152,9 +152,9 @@ async def main_async(args: argparse.Namespace) -> int:
     print_table(
         "Emulator and database after the drill",
         ["inquiries", "clients", "prestations", "quote lines", "events", "emails",
-         "sheets in use", "duplicates"],
+         "sheets used", "duplicates"],
         [[check.expected, check.clients, check.prestations, check.quote_lines, check.events,
-          check.emails, check.sheets_in_use, check.duplicates]],
+          check.emails, check.sheets_used, check.duplicates]],
     )
     unfinished = [run for run in runs if run["status"] != "succeeded"]
     if unfinished or not check.complete:

@@ -73,6 +73,8 @@ class CeleryDispatcher:
         await asyncio.to_thread(send_run_task, self._app, run_id)
 
     def notify(self) -> None:
+        # NOTE: each call lists up to NOTIFY_BATCH queued runs, so a burst of n deliveries
+        # reads O(n²) rows. Callers that know the run id should await dispatch() instead.
         task = asyncio.get_running_loop().create_task(self._dispatch_queued())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
