@@ -119,7 +119,7 @@ async def _receive(
         return {"ignored": True, "reason": str(exc)}
 
     if accepted.created:
-        request.app.state.worker.notify()
+        await request.app.state.dispatcher.dispatch(accepted.run_id)
     return {
         "run_id": str(accepted.run_id),
         "submission_id": accepted.submission_id,

@@ -9,6 +9,7 @@ parses a large JSON document and requests only read from it.
 import asyncio
 import base64
 import json
+import secrets
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -178,16 +179,54 @@ class GoogleGateway:
 
     # Drive
     async def copy_file(self, file_id: str, *, name: str, parents: list[str] | None = None) -> dict:
-        body: dict[str, Any] = {"name": name}
+        """Copy a file at most once, even when a response is lost.
+
+        Drive has no idempotency key, so the copy's name carries a random marker and,
+        before each retry, Drive is searched for a file of that name.
+        """
+        # A typographic apostrophe keeps the name free of quotes to escape in the query.
+        unique_name = f"{name.replace(chr(39), '’')} · {secrets.token_hex(4)}"
+        body: dict[str, Any] = {"name": unique_name}
         if parents:
             body["parents"] = parents
-        return await self._execute(
-            "drive",
-            "files.copy",
-            lambda api: api.files().copy(
+        resource = self._services["drive"]
+
+        async def copy() -> dict:
+            request = resource.files().copy(
                 fileId=file_id, body=body, supportsAllDrives=True, fields="id,name,webViewLink"
+            )
+            return await asyncio.to_thread(request.execute, http=self._new_http())
+
+        async def find() -> dict | None:
+            return await self.find_file(unique_name)
+
+        copied, _created = await create_once(
+            copy,
+            find=find,
+            classify=self._classifier("drive", "files.copy"),
+            policy=self._policy,
+            service="drive",
+            operation="files.copy",
+            known_absent=True,
+        )
+        return copied
+
+    async def find_file(self, name: str) -> dict | None:
+        """Return the first file (not in the trash) with exactly this name, or None."""
+        escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+        response = await self._execute(
+            "drive",
+            "files.list",
+            lambda api: api.files().list(
+                q=f"name = '{escaped}' and trashed = false",
+                fields="files(id,name,webViewLink)",
+                supportsAllDrives=True,
+                includeItemsFromAllDrives=True,
+                pageSize=10,
             ),
         )
+        files = response.get("files", [])
+        return files[0] if files else None
 
     async def rename_file(self, file_id: str, name: str) -> dict:
         return await self._execute(
