@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     )
     search_rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
     search_hnsw_ef_search: int = Field(
-        80, ge=1, le=1000, description="HNSW candidate list size at query time"
+        240, ge=1, le=1000, description="HNSW candidate list size at query time"
     )
 
     # Webhooks (form providers, signatures, transport limits)

@@ -66,9 +66,12 @@ def load_synthetic_module() -> Any:
 
 
 @asynccontextmanager
-async def scratch_database() -> AsyncIterator[Database]:
-    """Start an embedded PostgreSQL in a fresh /tmp folder; stop and remove it after."""
-    data_dir = Path(tempfile.mkdtemp(prefix="deme-search-", dir="/tmp"))
+async def scratch_database(keep_in: Path | None = None) -> AsyncIterator[Database]:
+    """Start an embedded PostgreSQL in a fresh /tmp folder; stop and remove it after.
+
+    With `keep_in`, the server's data stays in that folder for the next run.
+    """
+    data_dir = keep_in or Path(tempfile.mkdtemp(prefix="deme-search-", dir="/tmp"))
     settings = Settings(_env_file=None, data_dir=data_dir, database_url=None)
     database = await Database.connect(settings, pool_size=2, max_overflow=0)
     try:
@@ -76,7 +79,8 @@ async def scratch_database() -> AsyncIterator[Database]:
     finally:
         await database.dispose()
         stop_embedded_server(data_dir)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if keep_in is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 INSERT = text(

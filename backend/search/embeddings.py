@@ -1,8 +1,9 @@
 """Embedding providers: an offline hashing embedder (default) and OpenAI embeddings.
 
 Every provider has a `model_id` naming the model and the vector size. The index stores it
-next to each vector, and search compares only vectors with the configured `model_id`, so
-vectors of two models are never mixed; `deme search reindex` re-embeds the others.
+next to each vector, and search compares only vectors with the configured `model_id`.
+Vectors of two models are therefore never mixed, and `deme search reindex` re-embeds
+the others.
 """
 
 import hashlib
@@ -39,8 +40,8 @@ class HashingEmbedder:
 
     Needs no download, no key and no numpy, and gives the same vector for the same text
     on every machine (blake2b, not Python's salted `hash`). Words carry exact terms and
-    names; character 3- and 4-grams of each word match typos, plurals and conjugations
-    ("marions" / "mariage"); concepts from `backend.search.lexicon` map English and
+    names. Character 3- and 4-grams of each word match typos, plurals and conjugations
+    ("marions" / "mariage"). Concepts from `backend.search.lexicon` map English and
     French words of one meaning ("wedding", "noces", "mariage") onto one feature.
     """
 

@@ -20,9 +20,10 @@ from backend.search.text import SearchDocument, normalise, prestation_document
 
 log = structlog.get_logger(__name__)
 
-# pgvector's defaults; bench/search_speed.py measures their recall at 100,000 rows.
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
+# Graph degree and build candidate list of the HNSW index, as migration 0002 creates it.
+# bench/search_speed.py measures their recall at 100,000 rows (see bench/README.md).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 128
 HNSW_INDEX = "ix_prestations_embedding_hnsw"
 
 # Titles weigh A, details B and free text C in ts_rank (French configuration, unaccented).
@@ -48,7 +49,7 @@ _STALE = """
 
 @dataclass(frozen=True)
 class ReindexReport:
-    """What a reindex did."""
+    """Counts and sizes of one reindex."""
 
     model_id: str
     dimensions: int
@@ -142,7 +143,7 @@ async def check_column_size(session: AsyncSession, embedder: Embedder) -> None:
     column = await embedding_column_dimensions(session)
     if column is not None and column != embedder.dimensions:
         raise EmbeddingSizeMismatch(
-            f"prestations.embedding holds {column} dimensions but {embedder.model_id} "
+            f"prestations.embedding has {column} dimensions but {embedder.model_id} "
             f"writes {embedder.dimensions}: run `deme search reindex` to resize the column "
             "and re-embed every prestation"
         )
@@ -176,6 +177,10 @@ async def reindex(
         last_id = ids[-1]
         log.info("search.reindex_batch", indexed=indexed, model=embedder.model_id)
 
+    if indexed:
+        # Fresh statistics let search tell common lexemes from rare ones (pg_stats).
+        await session.execute(text("ANALYZE prestations"))
+        await session.commit()
     report = ReindexReport(
         model_id=embedder.model_id,
         dimensions=embedder.dimensions,

@@ -1,14 +1,14 @@
 """Hybrid search over prestations: vector and French full-text rankings fused by rank.
 
-Each ranking returns its best `candidates` rows that pass the filters; reciprocal rank
-fusion (Cormack, Clarke and Büttcher, SIGIR 2009) scores a row by the sum of
-1 / (rrf_k + rank) over the rankings that found it, so a row both rankings like comes
-first, and a name that only full-text finds, or a paraphrase that only the vectors find,
-still comes up.
+Each ranking returns its best `candidates` rows that pass the filters. Reciprocal rank
+fusion scores a row by the sum of 1 / (rrf_k + rank) over the rankings that found it.
+A row both rankings place high comes first, and a name that only full-text finds, or a
+paraphrase that only the vectors find, still comes up.
 """
 
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -27,6 +27,17 @@ from backend.search.text import content_words, words
 log = structlog.get_logger(__name__)
 
 SearchMode = Literal["hybrid", "vector", "text"]
+
+# hnsw.ef_search is multiplied by this for a filtered query, up to MAX_EF_SEARCH.
+FILTERED_EF_FACTOR = 1
+MAX_EF_SEARCH = 1000
+# Filtered rows sorted by exact distance when an index finds them; more go through HNSW.
+EXACT_SCAN_ROWS = 2000
+# A lexeme in more prestations than this is left out of the full-text ranking, because
+# ranking that many rows takes too long (estimated from pg_stats and pg_class).
+COMMON_LEXEME_ROWS = 2000
+# How long the list of common lexemes read from pg_stats is reused, in seconds.
+COMMON_LEXEMES_TTL_SECONDS = 300.0
 
 
 class SearchHit(BaseModel):
@@ -98,6 +109,7 @@ async def search_prestations(
         vector_ids = await vector_ranking(
             session, vector, embedder.model_id, where, parameters, candidates,
             ef_search=settings.search_hnsw_ef_search,
+            indexed_where=indexed_filter_clause(active),
         )
     if terms and mode in ("hybrid", "text"):
         text_ids = await text_ranking(session, terms, where, parameters, candidates)
@@ -151,9 +163,20 @@ def filter_clause(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
         conditions.append("status = ANY(:statuses)")
         parameters["statuses"] = list(filters.statuses)
     if filters.client_email:
-        conditions.append("lower(client_email) = :client_email")
+        # Intake stores emails in lower case; the comparison keeps ix_prestations_client_email.
+        conditions.append("client_email = :client_email")
         parameters["client_email"] = filters.client_email.strip().lower()
     return " AND ".join(conditions), parameters
+
+
+def indexed_filter_clause(filters: SearchFilters) -> str | None:
+    """Return the part of the filters a B-tree index finds (date range, email), if any."""
+    indexed = SearchFilters(
+        date_from=filters.date_from, date_to=filters.date_to, client_email=filters.client_email
+    )
+    if indexed.is_empty():
+        return None
+    return filter_clause(indexed)[0]
 
 
 async def vector_ranking(
@@ -165,29 +188,69 @@ async def vector_ranking(
     candidates: int,
     *,
     ef_search: int,
+    indexed_where: str | None = None,
 ) -> list[uuid.UUID]:
     """Return the ids nearest to `vector` (cosine) among rows embedded by `model_id`.
 
-    The HNSW index answers first. pgvector 0.6 filters after the index scan, so a
-    selective filter can leave fewer rows than asked for; then an exact scan of the
-    filtered rows, which the B-tree indexes keep small, answers instead.
+    Without filters the HNSW index is used. pgvector 0.6 cannot filter inside the index
+    scan, so with filters: when `indexed_where` (the date range or client email, which
+    B-tree indexes find) lets at most EXACT_SCAN_ROWS rows through, an exact distance
+    sort of the filtered rows is used. Otherwise the HNSW index returns the
+    `ef_search × FILTERED_EF_FACTOR` nearest rows and the filters keep those that pass,
+    which may be fewer than `candidates` for a selective filter.
     """
-    await session.execute(text(f"SET LOCAL hnsw.ef_search = {max(int(ef_search), candidates)}"))
     arguments = {**parameters, "vector": vector_literal(vector), "model": model_id,
                  "limit": candidates}
-    ordered = "embedding <=> CAST(:vector AS vector)"
-    base = (
-        f"SELECT id FROM prestations WHERE embedding_model = :model AND ({where}) "
-        f"ORDER BY {{order}} LIMIT :limit"
+    distance = "embedding <=> CAST(:vector AS vector)"
+    if where == "TRUE":
+        await _set_ef_search(session, max(ef_search, candidates))
+        query = (
+            f"SELECT id FROM prestations WHERE embedding_model = :model "
+            f"ORDER BY {distance} LIMIT :limit"
+        )
+    elif (
+        indexed_where is not None
+        and await _count_at_most(session, indexed_where, parameters) <= EXACT_SCAN_ROWS
+    ):
+        # "+ 0" keeps the planner off the HNSW index.
+        query = (
+            f"SELECT id FROM prestations WHERE embedding_model = :model AND ({where}) "
+            f"ORDER BY ({distance}) + 0 LIMIT :limit"
+        )
+    else:
+        scanned = min(max(ef_search, candidates) * FILTERED_EF_FACTOR, MAX_EF_SEARCH)
+        await _set_ef_search(session, scanned)
+        arguments["scanned"] = scanned
+        # The inner query has no filter, so the planner takes the HNSW index.
+        query = f"""
+            SELECT id FROM (
+                SELECT id, event_date, guests, event_type, status, client_email,
+                       {distance} AS distance
+                FROM prestations WHERE embedding_model = :model
+                ORDER BY {distance} LIMIT :scanned
+            ) AS nearest
+            WHERE {where} ORDER BY distance LIMIT :limit
+        """
+    result = await session.execute(text(query), arguments)
+    return [row[0] for row in result.all()]
+
+
+async def _set_ef_search(session: AsyncSession, value: int) -> None:
+    await session.execute(text(f"SET LOCAL hnsw.ef_search = {int(value)}"))
+
+
+async def _count_at_most(session: AsyncSession, where: str, parameters: dict[str, Any]) -> int:
+    """Count the rows passing `where`, stopping past EXACT_SCAN_ROWS."""
+    return int(
+        await session.scalar(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM prestations WHERE {where} "
+                "LIMIT :cap) AS capped"
+            ),
+            {**parameters, "cap": EXACT_SCAN_ROWS + 1},
+        )
+        or 0
     )
-    result = await session.execute(text(base.format(order=ordered)), arguments)
-    ids = [row[0] for row in result.all()]
-    if len(ids) < candidates and where != "TRUE":
-        # "+ 0" keeps the planner off the HNSW index: an exact distance sort of the rows
-        # the filters let through.
-        result = await session.execute(text(base.format(order=f"({ordered}) + 0")), arguments)
-        ids = [row[0] for row in result.all()]
-    return ids
 
 
 async def text_ranking(
@@ -200,25 +263,111 @@ async def text_ranking(
     """Return the ids ranked by French full-text match of any of `terms` (ts_rank).
 
     Terms are joined by OR, so one word that is not in a prestation ("quote", "what")
-    does not hide it; rows matching more and rarer-weighted parts rank higher.
+    does not hide it. Lexemes found in more than COMMON_LEXEME_ROWS prestations are left
+    out, as stop words are: ranking the tens of thousands of rows that contain "mariage"
+    or "personnes" would take longer than the whole query may, and such a lexeme barely
+    distinguishes rows. A query of common lexemes only matches them all (AND) when their
+    estimated joint count is small, and is otherwise left to the vector ranking.
     """
-    arguments = {**parameters, "terms": " ".join(terms), "limit": candidates}
+    lexemes = await query_lexemes(session, terms)
+    common = await common_lexemes(session)
+    rare = [lexeme for lexeme in lexemes if lexeme not in common]
+    if rare:
+        query = " | ".join(_quote_lexeme(lexeme) for lexeme in rare)
+    elif len(lexemes) > 1 and _estimated_rows(lexemes, common) <= COMMON_LEXEME_ROWS:
+        # Two common words together can still be rare: "claire & gauthier".
+        query = " & ".join(_quote_lexeme(lexeme) for lexeme in lexemes)
+    else:
+        return []
     result = await session.execute(
         text(
             f"""
-            WITH q AS (
-                SELECT CAST(replace(CAST(plainto_tsquery('french', :terms) AS text),
-                                    '&', '|') AS tsquery) AS query
-            )
-            SELECT id FROM prestations, q
-            WHERE numnode(q.query) > 0 AND search_tsv @@ q.query AND ({where})
-            ORDER BY ts_rank(search_tsv, q.query) DESC, event_date DESC NULLS LAST
+            SELECT id FROM prestations
+            WHERE search_tsv @@ CAST(:query AS tsquery) AND ({where})
+            ORDER BY ts_rank(search_tsv, CAST(:query AS tsquery)) DESC,
+                     event_date DESC NULLS LAST
             LIMIT :limit
             """
         ),
-        arguments,
+        {**parameters, "query": query, "limit": candidates},
     )
     return [row[0] for row in result.all()]
+
+
+async def query_lexemes(session: AsyncSession, terms: list[str]) -> list[str]:
+    """Return the French lexemes of the query terms, as the index stores them."""
+    result = await session.execute(
+        text("SELECT lexeme FROM unnest(to_tsvector('french', :terms))"),
+        {"terms": " ".join(terms)},
+    )
+    return [row[0] for row in result.all()]
+
+
+@dataclass(frozen=True)
+class CommonLexemes:
+    """Lexemes in more than COMMON_LEXEME_ROWS prestations, with their estimated counts."""
+
+    counts: dict[str, float]
+    rows: float
+
+    def __contains__(self, lexeme: object) -> bool:
+        return lexeme in self.counts
+
+
+_common_cache: dict[str, tuple[float, CommonLexemes]] = {}
+
+
+def _estimated_rows(lexemes: list[str], common: CommonLexemes) -> float:
+    # Rows containing every lexeme, taking their occurrences as independent.
+    estimate = common.rows
+    for lexeme in lexemes:
+        estimate *= common.counts[lexeme] / common.rows
+    return estimate
+
+
+async def common_lexemes(session: AsyncSession) -> CommonLexemes:
+    """Return the lexemes of more than COMMON_LEXEME_ROWS prestations, with their counts.
+
+    Frequencies come from pg_stats.most_common_elems, the row count from pg_class; both
+    are estimates that ANALYZE refreshes (reindex runs it, and so does autovacuum). The
+    set is kept for 5 minutes per database, and is empty before the first ANALYZE.
+    """
+    bind = session.bind
+    key = str(bind.url) if bind is not None else ""
+    cached = _common_cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < COMMON_LEXEMES_TTL_SECONDS:
+        return cached[1]
+    row = (
+        await session.execute(
+            text(
+                "SELECT CAST(most_common_elems AS text) AS elems, "
+                "most_common_elem_freqs AS freqs, "
+                "(SELECT reltuples FROM pg_class WHERE oid = 'prestations'::regclass) AS rows "
+                "FROM pg_stats WHERE tablename = 'prestations' AND attname = 'search_tsv'"
+            )
+        )
+    ).first()
+    counts: dict[str, float] = {}
+    rows = float(max(row.rows, 0)) if row is not None else 0.0
+    if row is not None and row.elems is not None:
+        elements = _parse_text_array(row.elems)
+        for element, frequency in zip(elements, row.freqs, strict=False):
+            if frequency * rows > COMMON_LEXEME_ROWS:
+                counts[element] = frequency * rows
+    common = CommonLexemes(counts=counts, rows=rows)
+    _common_cache[key] = (now, common)
+    return common
+
+
+def _parse_text_array(value: str) -> list[str]:
+    # most_common_elems is an anyarray; as text it reads {word,"two words",...}. Lexemes
+    # from to_tsvector contain no comma or brace, so a split suffices.
+    return [item.strip('"') for item in value.strip("{}").split(",") if item]
+
+
+def _quote_lexeme(lexeme: str) -> str:
+    return "'" + lexeme.replace("'", "''") + "'"
 
 
 async def filtered_only(
