@@ -34,7 +34,8 @@ MAX_EF_SEARCH = 1000
 # Filtered rows sorted by exact distance when an index finds them; more go through HNSW.
 EXACT_SCAN_ROWS = 2000
 # A lexeme in more prestations than this is left out of the full-text ranking, because
-# ranking that many rows takes too long (estimated from pg_stats and pg_class).
+# ranking that many rows takes too long (estimated from pg_stats and pg_class). It is
+# also the most rows one full-text query ranks.
 COMMON_LEXEME_ROWS = 2000
 # How long the list of common lexemes read from pg_stats is reused, in seconds.
 COMMON_LEXEMES_TTL_SECONDS = 300.0
@@ -279,17 +280,22 @@ async def text_ranking(
         query = " & ".join(_quote_lexeme(lexeme) for lexeme in lexemes)
     else:
         return []
+    # The inner LIMIT bounds the rows ranked. Words that often occur together ("Tête
+    # d'Or") defeat the joint count estimate, and any of the rows matching them all fits.
     result = await session.execute(
         text(
             f"""
-            SELECT id FROM prestations
-            WHERE search_tsv @@ CAST(:query AS tsquery) AND ({where})
+            SELECT id FROM (
+                SELECT id, event_date, search_tsv FROM prestations
+                WHERE search_tsv @@ CAST(:query AS tsquery) AND ({where})
+                LIMIT :ranked
+            ) AS matching
             ORDER BY ts_rank(search_tsv, CAST(:query AS tsquery)) DESC,
                      event_date DESC NULLS LAST
             LIMIT :limit
             """
         ),
-        {**parameters, "query": query, "limit": candidates},
+        {**parameters, "query": query, "limit": candidates, "ranked": COMMON_LEXEME_ROWS},
     )
     return [row[0] for row in result.all()]
 
