@@ -10,16 +10,19 @@ GOOGLE_SERVICES = frozenset({"drive", "sheets", "calendar", "gmail"})
 ESSENTIAL_STEPS = ("validate", "upsert_client", "create_prestation")
 
 
-# Google refused to refresh deme's credentials (`classify_google_error` and
-# `google_auth` put these words in the message): only `deme auth google` can fix that.
+# Google refused to refresh deme's credentials: only `deme auth google` can fix that.
+# The code comes from `classify_google_error`; the words cover errors recorded before
+# step errors carried a code.
 REAUTH_MARKERS = ("invalid_grant", "could not be refreshed")
 
 
 def needs_reauth(error: dict[str, Any]) -> bool:
     """Return True for a step error that new Google authorisation would fix."""
-    return error.get("service") in GOOGLE_SERVICES and any(
-        marker in error.get("message", "") for marker in REAUTH_MARKERS
-    )
+    if error.get("service") not in GOOGLE_SERVICES:
+        return False
+    if error.get("code") == "invalid_grant":
+        return True
+    return any(marker in error.get("message", "") for marker in REAUTH_MARKERS)
 
 
 def outcome_status(state: IntakeState) -> str:

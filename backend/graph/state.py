@@ -1,7 +1,7 @@
 """State of an intake run as LangGraph checkpoints it: plain JSON-ready values only."""
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 
 def _latest(_previous: str, new: str) -> str:
@@ -17,6 +17,7 @@ class StepError(TypedDict):
     retryable: bool
     service: str | None
     status: int | None
+    code: NotRequired[str | None]  # the service's error code, such as "invalid_grant"
 
 
 class IntakeState(TypedDict, total=False):

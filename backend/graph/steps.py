@@ -39,6 +39,7 @@ def _error(step: str, exc: Exception) -> StepError:
             retryable=exc.retryable,
             service=exc.service,
             status=exc.status,
+            code=exc.code,
         )
     if isinstance(exc, DemeError):
         return StepError(step=step, message=str(exc), retryable=False, service=None, status=None)
