@@ -21,8 +21,8 @@ from backend.graph.runner import IntakeRunner
 from backend.intake.catalog import Catalog
 from backend.integrations.locks import advisory_lock
 from backend.integrations.rate_limit import open_rate_limiter
-from backend.integrations.template_pool import refill_pool
 from backend.integrations.workspace import Workspace, open_workspace
+from backend.setup.pool import refill, source_of
 
 log = structlog.get_logger(__name__)
 
@@ -95,4 +95,4 @@ async def _prepare_pool(settings: Settings, db: Database, workspace: Workspace) 
         async with db.session() as session:
             await pool_store.import_seed(session, settings.template_pool_seed)
     if settings.uses_google_emulator:
-        await refill_pool(workspace, db, target=settings.template_pool_target)
+        await refill(source_of(workspace), db, target=settings.template_pool_target)

@@ -9,8 +9,8 @@ from backend.db import pool as pool_store
 from backend.db import side_effects
 from backend.db.session import Database
 from backend.integrations.quote_sheet_content import QuoteSheetContent, value_ranges
-from backend.integrations.template_pool import copy_template
 from backend.integrations.workspace import Workspace
+from backend.setup.pool import copy_template, source_of
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +52,7 @@ async def take_sheet(
         sheet_id, url = claimed.sheet_id, claimed.url
     else:
         log.warning("pool.empty", action="copying the template on demand")
-        sheet_id, url = await copy_template(workspace, name=title)
+        sheet_id, url = await copy_template(source_of(workspace), name=title)
 
     async with db.session() as session:
         stored = await side_effects.record_side_effect(
