@@ -1,7 +1,7 @@
 """Execute one intake run: start it, resume it after a crash, or execute it again.
 
 A run whose checkpoint has pending steps resumes from them. A run that finished, or
-never started, is executed from the beginning on a fresh thread; every step then finds
+never started, is executed from the beginning on a fresh thread. Every step then finds
 what an earlier execution created, so nothing is created twice.
 """
 

@@ -179,10 +179,12 @@ class GoogleGateway:
 
     # Drive
     async def copy_file(self, file_id: str, *, name: str, parents: list[str] | None = None) -> dict:
-        """Copy a file at most once, even when a response is lost.
+        """Copy a file, without a second copy when a response is lost.
 
         Drive has no idempotency key, so the copy's name carries a random marker and,
         before each retry, Drive is searched for a file of that name.
+        NOTE: Drive's search can lag behind a new file, so a retry soon after a lost
+        response may still copy again; the extra copy is never used, only left in Drive.
         """
         # A typographic apostrophe keeps the name free of quotes to escape in the query.
         unique_name = f"{name.replace(chr(39), '’')} · {secrets.token_hex(4)}"
