@@ -4,12 +4,14 @@ The session starts one server in a fresh folder under /tmp, whose short path
 keeps the Unix socket inside the data folder, and stops it at the end.
 """
 
+import logging
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import text
 
 from backend.config import Settings
@@ -83,3 +85,18 @@ async def runtime(db: Database, settings: Settings) -> AsyncIterator[Runtime]:
     """A deme process runtime on an empty database and a fresh emulator."""
     async with open_runtime(settings) as opened:
         yield opened
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Undo `configure_logging` of a CLI command: CliRunner closes the stream it wrote to."""
+    config = structlog.get_config()
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    level = root.level
+    yield
+    structlog.configure(**config)
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)

@@ -263,21 +263,6 @@ async def set_run_status(
     return run
 
 
-async def set_current_step(session: AsyncSession, *, run_id: uuid.UUID, step: str) -> Run:
-    """Record the step a run is executing, and commit."""
-    run = await session.scalar(
-        update(Run)
-        .where(Run.id == run_id)
-        .values(current_step=step, updated_at=func.now())
-        .returning(Run)
-        .execution_options(populate_existing=True)
-    )
-    if run is None:
-        raise LookupError(f"Run {run_id} not found")
-    await session.commit()
-    return run
-
-
 async def mark_running(session: AsyncSession, *, run_id: uuid.UUID) -> Run:
     """Mark a run as running, for a caller that did not claim it, and commit."""
     return await set_run_status(session, run_id=run_id, status=RunStatus.RUNNING)

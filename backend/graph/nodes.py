@@ -13,7 +13,6 @@ from backend.graph.context import PipelineContext
 from backend.graph.presentation import (
     calendar_description,
     email_summary,
-    event_when,
     sheet_content,
 )
 from backend.graph.state import IntakeState
@@ -261,20 +260,3 @@ async def index(state: IntakeState, context: PipelineContext) -> dict[str, Any]:
             session, embedder=embedder, notion_page_id=state["prestation"]["page_id"]
         )
     return {"index": {"indexed": found, "embedding_model": embedder.model_id}}
-
-
-def searchable_text(validated: ValidatedInquiry, state: IntakeState) -> str:
-    """Return the text search will match: client, event, date in words, place, options."""
-    inquiry = validated.inquiry
-    parts = [
-        validated.prestation_name,
-        inquiry.client_name,
-        inquiry.email or "",
-        inquiry.event_type,
-        event_when(validated),
-        inquiry.address or "",
-        f"{inquiry.guests} personnes" if inquiry.guests else "",
-        " ".join(line.label for line in validated.quote.lines),
-        inquiry.message or "",
-    ]
-    return "\n".join(part for part in parts if part)

@@ -21,12 +21,12 @@ class StepError(TypedDict):
 
 
 class IntakeState(TypedDict, total=False):
-    """Everything a run knows; each step adds the ids and URLs of what it created."""
+    """The state of a run. Each step adds the ids and URLs of what it created."""
 
     run_id: str
     submission_ref: str  # submissions.id in PostgreSQL (the form's id is in `inquiry`)
     payload: dict[str, Any]
-    received_at: str  # ISO 8601; stands in for a missing or unreadable submitted_at
+    received_at: str  # ISO 8601, used in place of a missing or unreadable submitted_at
     inquiry: dict[str, Any]  # ValidatedInquiry as JSON, with the availability problems
     client: dict[str, Any]
     prestation: dict[str, Any]

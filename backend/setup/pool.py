@@ -44,7 +44,7 @@ class TemplateSource:
 
 @dataclass(frozen=True)
 class RefillOutcome:
-    """What one refill did: sheets added and the level it left, or why it stopped early."""
+    """Outcome of one refill: sheets added and the level left, or why it stopped early."""
 
     added: int
     available: int

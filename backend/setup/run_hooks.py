@@ -1,4 +1,4 @@
-"""What the runner does around a run for the workspace: explain schema errors, top up the pool."""
+"""Workspace hooks around a run: schema error explanations and the pool top-up."""
 
 import asyncio
 from typing import Any

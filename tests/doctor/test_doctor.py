@@ -1,11 +1,9 @@
 """`deme doctor` on the emulator: Google credentials, template, pool, JSON output."""
 
 import json
-import logging
 
 import httpx
 import pytest
-import structlog
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -18,23 +16,7 @@ from backend.emulator.oauth import revoke_refresh_token
 from backend.graph.submissions import accept_submission
 from backend.integrations.google_auth import REAUTH_FIX
 
-pytestmark = pytest.mark.usefixtures("db")
-
-
-@pytest.fixture(autouse=True)
-def restore_logging():
-    """Undo `configure_logging` of the command: CliRunner closes the stream it wrote to."""
-    config = structlog.get_config()
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    level = root.level
-    yield
-    structlog.configure(**config)
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
-
+pytestmark = pytest.mark.usefixtures("db", "restore_logging")
 
 def _by_name(checks) -> dict:
     return {check.name: check for check in checks}

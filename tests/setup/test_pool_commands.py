@@ -1,32 +1,14 @@
 """`deme pool status|refill|export|import` through the command line."""
 
 import json
-import logging
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from backend.cli import app as cli_app
 from backend.config import get_settings
 
-pytestmark = pytest.mark.usefixtures("db")
-
-
-@pytest.fixture(autouse=True)
-def restore_logging():
-    """Undo `configure_logging` of the command: CliRunner closes the stream it wrote to."""
-    config = structlog.get_config()
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    level = root.level
-    yield
-    structlog.configure(**config)
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    root.setLevel(level)
-
+pytestmark = pytest.mark.usefixtures("db", "restore_logging")
 
 @pytest.fixture
 def pool_cli(settings, monkeypatch, tmp_path):
