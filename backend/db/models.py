@@ -193,6 +193,7 @@ class Prestation(Base):
     __table_args__ = (
         Index("ix_prestations_event_date", "event_date"),
         Index("ix_prestations_client_email", "client_email"),
+        Index("ix_prestations_guests", "guests"),
         Index("ix_prestations_search_tsv", "search_tsv", postgresql_using="gin"),
         Index(
             "ix_prestations_embedding_hnsw",
