@@ -13,7 +13,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import (
@@ -25,6 +24,7 @@ from backend.db.models import (
     StepStatus,
     Submission,
 )
+from backend.db.submission_store import NewSubmission, insert_submissions
 
 log = structlog.get_logger(__name__)
 
@@ -51,65 +51,30 @@ async def store_submission(
 
     Returns `(submission, run, created)`. A redelivery with an idempotency key
     already stored, sequential or concurrent, returns the stored submission and
-    run with `created=False`: `INSERT ... ON CONFLICT DO NOTHING` makes the
-    second writer wait for the first one's commit and then insert nothing.
+    run with `created=False` (see `backend.db.submission_store`).
     """
-    inserted_id = await session.scalar(
-        insert(Submission)
-        .values(
-            provider=provider,
-            provider_submission_id=provider_submission_id,
-            idempotency_key=idempotency_key,
-            raw_body=raw_body,
-            content_type=content_type,
-            headers=headers,
-        )
-        .on_conflict_do_nothing(index_elements=[Submission.idempotency_key])
-        .returning(Submission.id)
+    new = NewSubmission(
+        provider=provider,
+        provider_submission_id=provider_submission_id,
+        idempotency_key=idempotency_key,
+        raw_body=raw_body,
+        content_type=content_type,
+        headers=headers,
     )
-
-    if inserted_id is None:
+    (stored,) = await insert_submissions(session, [new])
+    if isinstance(stored, LookupError):
         await session.rollback()
-        submission, run = await _stored_intake(session, idempotency_key)
-        log.info(
-            "submission.duplicate",
-            submission_id=str(submission.id),
-            run_id=str(run.id),
-            provider=provider,
-        )
-        return submission, run, False
-
-    run = Run(submission_id=inserted_id, kind=RunKind.INTAKE, status=RunStatus.QUEUED)
-    session.add(run)
+        raise stored
     await session.commit()
-
-    submission = await session.get_one(Submission, inserted_id)
+    submission = await session.get_one(Submission, stored.submission_id)
+    run = await session.get_one(Run, stored.run_id)
     log.info(
-        "submission.stored",
-        submission_id=str(inserted_id),
+        "submission.stored" if stored.created else "submission.duplicate",
+        submission_id=str(submission.id),
         run_id=str(run.id),
         provider=provider,
     )
-    return submission, run, True
-
-
-async def _stored_intake(session: AsyncSession, idempotency_key: str) -> tuple[Submission, Run]:
-    submission = await session.scalar(
-        select(Submission).where(Submission.idempotency_key == idempotency_key)
-    )
-    if submission is None:
-        # Only possible if the row was deleted between the insert and this select.
-        raise LookupError(f"Submission with idempotency key {idempotency_key!r} not found")
-
-    run = await session.scalar(
-        select(Run)
-        .where(Run.submission_id == submission.id, Run.kind == RunKind.INTAKE)
-        .order_by(Run.created_at)
-        .limit(1)
-    )
-    if run is None:
-        raise LookupError(f"Submission {submission.id} has no intake run")
-    return submission, run
+    return submission, run, stored.created
 
 
 async def create_run(
