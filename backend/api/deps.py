@@ -11,11 +11,13 @@ from backend.runtime import Runtime
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies are coroutines: FastAPI runs a plain function in a worker thread, which
+# cost each webhook request two thread hops.
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def require_staff(
+async def require_staff(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:

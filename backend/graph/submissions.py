@@ -6,6 +6,7 @@ Providers that send no id, or one id per double submit, are deduplicated by cont
 within a time window instead (`backend.db.dedup`).
 """
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,10 +17,11 @@ import structlog
 from backend.db import dedup
 from backend.db import runs as run_store
 from backend.db.session import Database
+from backend.db.submission_store import NewSubmission, SubmissionBatcher
 from backend.intake.catalog import Catalog
 from backend.intake.providers import FORM_HEADER, Delivery, FormMappings, get_provider
 from backend.intake.providers import read_delivery as read_provider_delivery
-from backend.intake.validation import DERIVED_ID_PREFIX, validate_inquiry
+from backend.intake.validation import DERIVED_ID_PREFIX, submission_id_of, validate_inquiry
 
 log = structlog.get_logger(__name__)
 
@@ -48,13 +50,16 @@ async def accept_submission(
     mappings: FormMappings | None = None,
     dedup_window: timedelta = DEFAULT_DEDUP_WINDOW,
     now: datetime | None = None,
+    batcher: SubmissionBatcher | None = None,
 ) -> AcceptedSubmission:
     """Store the body and a queued intake run; a known submission returns its run.
 
     `provider` names the form builder (`backend.intake.providers.PROVIDERS`) and `form`
     the webhook URL's form segment, which selects the field mapping. `headers` are the
     request headers to keep, stored with the body. `now` is the clock of the
-    deduplication window (default: the current time).
+    deduplication window (default: the current time). With `batcher`, a submission
+    deduplicated by its key is written in the batcher's next transaction, together with
+    the other deliveries arriving meanwhile.
 
     Raises `InvalidPayloadError` (nothing stored) when the body cannot be read, and
     `NotAnInquiryError` (nothing stored) for a delivery that carries no inquiry.
@@ -83,27 +88,40 @@ async def accept_submission(
             headers=stored_headers,
         )
         submission_id = received.submission_id or DERIVED_ID_PREFIX + content_hash
+        run_id, run_status = run.id, str(run.status)
     else:
         submission_id = received.submission_id
         if source.name == "form":
-            # Validation is pure and fast; it yields the form's id or one derived from content.
-            submission_id = validate_inquiry(payload, catalog).inquiry.submission_id
-        async with db.session() as session:
-            _submission, run, created = await run_store.store_submission(
-                session,
-                provider=provider,
-                provider_submission_id=received.submission_id,
-                idempotency_key=f"{provider}:{submission_id}",
-                raw_body=raw_body,
-                content_type=content_type,
-                headers=stored_headers,
-            )
+            submission_id = submission_id_of(payload, catalog)
+        new = NewSubmission(
+            provider=provider,
+            provider_submission_id=received.submission_id,
+            idempotency_key=f"{provider}:{submission_id}",
+            raw_body=raw_body,
+            content_type=content_type,
+            headers=stored_headers,
+        )
+        run_id, created, run_status = await _store_by_key(db, new, batcher)
     log.info(
         "submission.accepted" if created else "submission.duplicate",
-        run_id=str(run.id),
+        run_id=str(run_id),
         submission_id=submission_id,
     )
-    return AcceptedSubmission(run.id, submission_id, created, str(run.status))
+    return AcceptedSubmission(run_id, submission_id, created, run_status)
+
+
+async def _store_by_key(
+    db: Database, new: NewSubmission, batcher: SubmissionBatcher | None
+) -> tuple[uuid.UUID, bool, str]:
+    """Store a submission deduplicated by its key; return its run id, created, run status."""
+    if batcher is not None:
+        stored = await batcher.store(new)
+        return stored.run_id, stored.created, stored.run_status
+    async with db.session() as session:
+        _submission, run, created = await run_store.store_submission(
+            session, **dataclasses.asdict(new)
+        )
+    return run.id, created, str(run.status)
 
 
 def _content_hash(payload: dict[str, Any], catalog: Catalog) -> str:

@@ -221,6 +221,20 @@ def validate_inquiry(
     )
 
 
+def submission_id_of(payload: Mapping[str, Any], catalog: Catalog) -> str:
+    """Return the inquiry's submission id: the form's own, or one derived from its content.
+
+    Equal to `validate_inquiry(payload, catalog).inquiry.submission_id`, but when the
+    form sent an id, nothing else is normalised or priced: the webhook needs only the id.
+    """
+    if not isinstance(payload, Mapping):
+        raise InvalidPayloadError(f"payload must be a JSON object, got {json_type_name(payload)}")
+    declared = (FormPayload.model_validate(dict(payload)).submission_id or "").strip()
+    if declared:
+        return declared
+    return validate_inquiry(payload, catalog).inquiry.submission_id
+
+
 def prestation_name(inquiry: Inquiry) -> str:
     """Return the prestation's name: "Mariage – Claire Martin – 14/06/2027" (en dashes)."""
     when = inquiry.event_date.strftime("%d/%m/%Y") if inquiry.event_date else DATE_TO_CONFIRM

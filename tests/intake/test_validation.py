@@ -13,6 +13,7 @@ from backend.intake.validation import (
     STATUS_TO_REVIEW,
     ValidatedInquiry,
     parse_payload,
+    submission_id_of,
     validate_inquiry,
 )
 
@@ -260,6 +261,28 @@ def test_derived_submission_id_keeps_unread_text(catalog: Catalog) -> None:
 def test_given_submission_id_is_trimmed(catalog: Catalog) -> None:
     result = validate_inquiry(wedding() | {"submission_id": " site-1 "}, catalog)
     assert result.inquiry.submission_id == "site-1"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"submission_id": " site-1 "},
+        {"submission_id": 1234},
+        {"submission_id": ""},
+        {"submission_id": None, "event_date": "bientôt"},
+    ],
+    ids=["given", "padded", "number", "empty", "absent-unread-date"],
+)
+def test_submission_id_of_matches_validation(catalog: Catalog, changes: dict) -> None:
+    payload = wedding() | changes
+    expected = validate_inquiry(payload, catalog).inquiry.submission_id
+    assert submission_id_of(payload, catalog) == expected
+
+
+def test_submission_id_of_rejects_non_object(catalog: Catalog) -> None:
+    with pytest.raises(InvalidPayloadError, match="JSON object, got a list"):
+        submission_id_of([], catalog)  # type: ignore[arg-type]
 
 
 def test_to_dict_is_json_with_decimal_strings(catalog: Catalog) -> None:

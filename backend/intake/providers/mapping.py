@@ -17,7 +17,7 @@ Submission metadata (times, IP, page URL) is never an answer, so a form field ti
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,10 @@ class FormMappings:
     """The mappings of every configured provider and form, read from FORM_MAPPINGS_PATH."""
 
     configured: dict[str, dict[str, tuple[str, ...]]]
+    # Mappings built by for_form, per provider and configured form (None for the rest).
+    _built: dict[tuple[str, str | None], FieldMapping] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def load(cls, path: Path | None) -> "FormMappings":
@@ -127,19 +131,30 @@ class FormMappings:
         Raises FormMappingsError naming the file and the fix.
         """
         if path is None:
-            return cls({})
+            return _DEFAULTS_ONLY
         return _load_file(Path(path))
 
     def for_form(self, provider: str, form: str | None) -> FieldMapping:
         """Return the mapping of `provider/form`, falling back to `provider`, then defaults."""
-        sources = []
-        if form:
-            sources.append(self.configured.get(f"{provider}/{form}", {}))
-        sources.append(self.configured.get(provider, {}))
-        return FieldMapping.build(*sources)
+        # A form segment no mapping names reads like no segment, so the cache stays
+        # bounded by the configuration whatever segments callers send.
+        if form and f"{provider}/{form}" not in self.configured:
+            form = None
+        key = (provider, form)
+        mapping = self._built.get(key)
+        if mapping is None:
+            sources = []
+            if form:
+                sources.append(self.configured[f"{provider}/{form}"])
+            sources.append(self.configured.get(provider, {}))
+            mapping = self._built[key] = FieldMapping.build(*sources)
+        return mapping
 
     def knows(self, provider: str, form: str) -> bool:
         return f"{provider}/{form}" in self.configured
+
+
+_DEFAULTS_ONLY = FormMappings({})
 
 
 @lru_cache(maxsize=8)
