@@ -78,14 +78,23 @@ def run(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    web_processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="HTTP processes; above 1, runs execute in a separate process "
+            "[default: WEB_PROCESSES, 1]",
+        ),
+    ] = None,
 ) -> None:
-    """Start the HTTP API (webhook, runs, health)."""
-    import uvicorn
-
-    from backend.app import create_app
+    """Start the HTTP API (webhook, runs, health) and the direct worker."""
+    from backend.serving import serve as serve_api
 
     configure_logging("INFO")
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_config=None)
+    settings = get_settings()
+    serve_api(
+        settings, host=host, port=port, web_processes=web_processes or settings.web_processes
+    )
 
 
 @app.command()

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     )
 
     # Execution (workers, Celery, rate limits)
+    web_processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="HTTP processes of `deme serve`; above 1, runs execute in the parent process",
+    )
     worker_concurrency: int = Field(4, ge=1, description="Runs one worker process executes at once")
     worker_heartbeat_seconds: float = Field(
         5.0, gt=0, description="Interval between a running run's heartbeats (seconds)"

@@ -1,10 +1,12 @@
 """Direct execution: runs claimed from PostgreSQL and executed inside the API process.
 
 Workers claim queued runs with `FOR UPDATE SKIP LOCKED`, so several processes can share
-the queue. On start, and then every `worker_stale_after_seconds / 2`, the worker queues
-again the runs whose worker is dead: a process of this host that no longer exists, or
-any worker whose heartbeat is older than `worker_stale_after_seconds`. The runner then
-resumes each one from its LangGraph checkpoint.
+the queue. A notification on `backend.jobs.wakeup.RUNS_QUEUED_CHANNEL`, sent by HTTP-only
+processes, wakes the worker at once; otherwise it polls. On start, and then every
+`worker_stale_after_seconds / 2`, the worker queues again the runs whose worker is dead:
+a process of this host that no longer exists, or any worker whose heartbeat is older
+than `worker_stale_after_seconds`. The runner then resumes each one from its LangGraph
+checkpoint.
 """
 
 import asyncio
@@ -17,6 +19,7 @@ import structlog
 from backend.db import run_queue
 from backend.db import runs as run_store
 from backend.jobs.execution import current_worker_id, execute_claimed_run, stale_after
+from backend.jobs.wakeup import listen_for_queued_runs
 from backend.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -41,6 +44,11 @@ class DirectWorker:
             for slot in range(self._concurrency)
         ]
         self._tasks.append(asyncio.create_task(self._sweep(), name="deme-worker-sweep"))
+        self._tasks.append(
+            asyncio.create_task(
+                listen_for_queued_runs(self._runtime, self._wake), name="deme-worker-listen"
+            )
+        )
         self._wake.set()
         log.info("worker.started", worker_id=self.worker_id, concurrency=self._concurrency)
 

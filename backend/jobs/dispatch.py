@@ -16,6 +16,7 @@ from backend.db import runs as run_store
 from backend.db.models import RunStatus
 from backend.jobs.direct import DirectWorker
 from backend.jobs.execution import claim_and_execute, current_worker_id
+from backend.jobs.wakeup import NotifyDispatcher
 from backend.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -122,14 +123,19 @@ class InlineDispatcher:
         return None
 
 
-def open_dispatcher(runtime: Runtime, *, inline: bool = False) -> RunDispatcher:
+def open_dispatcher(
+    runtime: Runtime, *, inline: bool = False, execute_runs: bool = True
+) -> RunDispatcher:
     """Return the dispatcher of the configured mode: Celery when CELERY_BROKER_URL is set.
 
     Without Celery, a server gets the in-process worker and the CLI (`inline`) executes
-    the run itself.
+    the run itself. A server with `execute_runs=False` (an HTTP-only process of
+    `deme serve --web-processes`) notifies the process that executes runs.
     """
     if runtime.settings.celery_broker_url is not None:
         return CeleryDispatcher(runtime)
     if inline:
         return InlineDispatcher(runtime)
+    if not execute_runs:
+        return NotifyDispatcher(runtime)
     return DirectWorker(runtime)

@@ -1,0 +1,109 @@
+"""`deme serve`: the API in one process, or N HTTP processes beside one executing process.
+
+With one process, the API and the direct worker share an event loop, so a burst of
+webhook deliveries waits behind the pipeline's work. With `web_processes` above 1,
+uvicorn's supervisor starts that many HTTP-only processes, which store deliveries and
+send a NOTIFY. This parent process executes the runs on its own thread and event loop.
+It opens the runtime first, so an embedded emulator is started once and the HTTP
+processes get its address through EMULATOR_URL.
+"""
+
+import asyncio
+import os
+import signal
+import threading
+
+import structlog
+import uvicorn
+
+from backend.app import create_app
+from backend.config import Settings
+from backend.jobs.dispatch import open_dispatcher
+from backend.runtime import open_runtime
+
+log = structlog.get_logger(__name__)
+
+# How long stopping waits for the runs in progress to reach a checkpoint, in seconds.
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> None:
+    """Serve the API on host:port until SIGINT or SIGTERM."""
+    if web_processes <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+        return
+    executor = RunExecutorThread(settings)
+    emulator_url = executor.start()
+    if emulator_url is not None:
+        os.environ["EMULATOR_URL"] = emulator_url
+    log.info("serve.processes", web_processes=web_processes, executor="parent")
+    try:
+        uvicorn.run(
+            "backend.app:create_http_only_app",
+            factory=True,
+            workers=web_processes,
+            host=host,
+            port=port,
+            log_config=None,
+        )
+    finally:
+        executor.stop()
+
+
+class RunExecutorThread:
+    """Opens the runtime and executes queued runs on the event loop of its own thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._thread = threading.Thread(target=self._main, name="deme-executor", daemon=True)
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self._emulator_url: str | None = None
+
+    def start(self) -> str | None:
+        """Start executing runs; return the embedded emulator's URL when one was started.
+
+        Raises the runtime's error when it cannot open (database, settings).
+        """
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+        return self._emulator_url
+
+    def stop(self) -> None:
+        """Stop the worker and close the runtime; wait up to STOP_TIMEOUT_SECONDS."""
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(STOP_TIMEOUT_SECONDS)
+        if self._thread.is_alive():
+            log.warning("executor.stop_timed_out", timeout_s=STOP_TIMEOUT_SECONDS)
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._execute())
+        except BaseException as error:  # noqa: BLE001 - reported to start() or to the log
+            if not self._ready.is_set():
+                self._error = error
+                self._ready.set()
+                return
+            # Without this process's worker no run executes: stop the HTTP processes too,
+            # so a supervisor (systemd, Docker) restarts the whole service.
+            log.exception("executor.failed")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    async def _execute(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        async with open_runtime(self._settings) as runtime:
+            dispatcher = open_dispatcher(runtime)
+            await dispatcher.start()
+            if runtime.emulator is not None:
+                self._emulator_url = runtime.emulator.url
+            self._ready.set()
+            try:
+                await self._stopping.wait()
+            finally:
+                await dispatcher.stop()
