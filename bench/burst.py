@@ -1,13 +1,16 @@
 """Burst: 200 inquiries posted at once while the emulator enforces Notion's rate limit.
 
 Usage from the repository root: `python bench/burst.py [--inquiries 200]`.
-`deme serve` runs in direct mode with its Notion limiter at 3 calls/s, evenly spaced
-(the rate it uses by default against Notion, set explicitly for the emulator). The
-emulator returns 429 with Retry-After 1 s to Notion calls above 3/s (token bucket of 3).
-The drill posts every inquiry at once, then posts one probe inquiry every 2 s while the
-runs proceed, and waits for all of them. Targets: every run succeeds, Notion 429s are
-under 1 % of Notion calls, and the webhook's p99 answer time is under 100 ms, both for
-the burst and for the probes. Prints a table and exits 1 when a target is missed.
+`deme serve --web-processes 2` runs in direct mode: two HTTP-only processes store the
+deliveries, and the parent process executes the runs with its Notion limiter at 3
+calls/s, evenly spaced (the rate it uses by default against Notion, set explicitly for
+the emulator). The emulator returns 429 with Retry-After 1 s to Notion calls above 3/s
+(token bucket of 3). The drill first posts `--warmup` inquiries, 10 at a time, so both
+HTTP processes have answered before the burst. It then posts every burst inquiry at
+once, one connection each, then one probe inquiry every 2 s while the runs proceed, and
+waits for all runs. Targets: every run succeeds, Notion 429s are under 1 % of Notion
+calls, and the webhook's p99 answer time is under 100 ms, both for the burst and for the
+probes. Prints a table and exits 1 when a target is missed.
 """
 
 import argparse
@@ -44,6 +47,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--inquiries", type=int, default=200)
     parser.add_argument("--probes", type=int, default=20, help="Inquiries posted while runs go")
     parser.add_argument("--probe-interval", type=float, default=2.0, help="Seconds between")
+    parser.add_argument("--warmup", type=int, default=20, help="Inquiries posted before")
+    parser.add_argument("--web-processes", type=int, default=2, help="HTTP processes")
     return parser.parse_args(argv)
 
 
@@ -59,24 +64,31 @@ async def main_async(args: argparse.Namespace) -> int:
     drill.env["TEMPLATE_POOL_TARGET"] = "20"
     drill.env["NOTION_REQUESTS_PER_SECOND"] = "3"
     try:
-        drill.start_server(port)
+        drill.start_server(port, web_processes=args.web_processes)
         limits = httpx.Limits(max_connections=args.inquiries + 10)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             await http.post(f"{drill.emulator_url}/_emulator/faults", json=NOTION_RATE_RULE)
             await http.delete(f"{drill.emulator_url}/_emulator/stats")
 
             started = time.monotonic()
+            warmup = []
+            for first in range(0, args.warmup, 10):
+                warmup += await asyncio.gather(
+                    *(post_inquiry(base_url, inquiry(args.inquiries + args.probes + index, "burst"))
+                      for index in range(first, min(first + 10, args.warmup)))
+                )
+            await asyncio.sleep(1.0)
             burst = await asyncio.gather(
-                *(post_inquiry(http, base_url, inquiry(index, "burst"))
+                *(post_inquiry(base_url, inquiry(index, "burst"))
                   for index in range(args.inquiries))
             )
             probes = []
             for number in range(args.probes):
                 await asyncio.sleep(args.probe_interval)
                 probes.append(
-                    await post_inquiry(http, base_url, inquiry(args.inquiries + number, "burst"))
+                    await post_inquiry(base_url, inquiry(args.inquiries + number, "burst"))
                 )
-            run_ids = [run_id for run_id, _ in burst + probes]
+            run_ids = [run_id for run_id, _ in warmup + burst + probes]
             statuses = await drill.wait_finished(run_ids, FINISH_TIMEOUT_SECONDS)
             elapsed_s = time.monotonic() - started
             stats = (await http.get(f"{drill.emulator_url}/_emulator/stats")).json()
@@ -94,8 +106,9 @@ async def main_async(args: argparse.Namespace) -> int:
     outcome = Counter(statuses.values())
 
     print_table(
-        f"Burst: {args.inquiries} inquiries at once, then {args.probes} probes every "
-        f"{args.probe_interval:g} s; emulator limits Notion to 3 calls/s",
+        f"Burst: {args.warmup} warm-up inquiries, {args.inquiries} at once, then "
+        f"{args.probes} probes every {args.probe_interval:g} s; {args.web_processes} HTTP "
+        "processes; emulator limits Notion to 3 calls/s",
         ["posts", "median ms", "p99 ms", "max ms"],
         [
             [f"burst of {len(burst_ms)}", f"{statistics.median(burst_ms):.1f}",

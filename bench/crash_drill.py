@@ -106,7 +106,7 @@ async def drill_steps(drill: Drill, mode: str, latency_ms: int) -> list[list[Any
     rows = []
     async with httpx.AsyncClient(timeout=30) as http:
         for index, step in enumerate(STEP_ORDER):
-            run_id, _ = await post_inquiry(http, base_url, inquiry(index, f"crash-{mode}"))
+            run_id, _ = await post_inquiry(base_url, inquiry(index, f"crash-{mode}"))
             await wait_for_step(drill, run_id, step)
             run = await drill.run_row(run_id)
             name, process = processes.holder(run["locked_by"])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import text
@@ -90,10 +91,10 @@ class Drill:
             time.sleep(0.05)
         raise RuntimeError(f"deme {' '.join(args)} not ready in {START_TIMEOUT_SECONDS} s")
 
-    def start_server(self, port: int) -> subprocess.Popen[bytes]:
+    def start_server(self, port: int, *, web_processes: int = 1) -> subprocess.Popen[bytes]:
         return self.start_deme(
-            "serve", "--port", str(port), log_name="serve",
-            ready_url=f"http://127.0.0.1:{port}/health",
+            "serve", "--port", str(port), "--web-processes", str(web_processes),
+            log_name="serve", ready_url=f"http://127.0.0.1:{port}/health",
         )
 
     def start_worker(self, number: int, *, beat: bool = False) -> subprocess.Popen[bytes]:
@@ -222,15 +223,35 @@ async def _wait_for_http(url: str) -> None:
     raise RuntimeError(f"{url} did not respond in {START_TIMEOUT_SECONDS} s")
 
 
-async def post_inquiry(http: httpx.AsyncClient, base_url: str, body: bytes) -> tuple[str, float]:
-    """POST one inquiry to /webhooks/form, and return its run id and response time (ms)."""
+async def post_inquiry(base_url: str, body: bytes) -> tuple[str, float]:
+    """POST one inquiry to /webhooks/form, and return its run id and response time (ms).
+
+    The request goes over a plain asyncio connection, not httpx: 200 httpx requests
+    started at once against an endpoint that only returns {"ok": true} took a p99 of
+    818 ms on 2 CPUs, the client's own work, where this client took 70 ms.
+    """
+    url = urlsplit(base_url)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    request = (
+        f"POST /webhooks/form HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode("ascii") + body
     started = time.perf_counter()
-    response = await http.post(
-        f"{base_url}/webhooks/form", content=body, headers={"Content-Type": "application/json"}
-    )
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        # The server closes the connection after its answer (Connection: close).
+        response = await reader.read()
+    finally:
+        writer.close()
     elapsed_ms = (time.perf_counter() - started) * 1000
-    response.raise_for_status()
-    return response.json()["run_id"], elapsed_ms
+    head, _, payload = response.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    if status_line.split(" ")[1:2] != ["200"]:
+        raise RuntimeError(f"webhook answered {status_line!r}: {payload[:200]!r}")
+    return json.loads(payload)["run_id"], elapsed_ms
 
 
 @dataclass(frozen=True)

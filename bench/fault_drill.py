@@ -85,7 +85,7 @@ async def post_all(http: httpx.AsyncClient, base_url: str, count: int) -> list[s
 
     async def post(index: int) -> str:
         async with semaphore:
-            run_id, _ = await post_inquiry(http, base_url, inquiry(index, "fault"))
+            run_id, _ = await post_inquiry(base_url, inquiry(index, "fault"))
             return run_id
 
     return await asyncio.gather(*(post(index) for index in range(count)))
