@@ -6,7 +6,7 @@ deliveries, and the parent process executes the runs with its Notion limiter at 
 calls/s, evenly spaced (the rate it uses by default against Notion, set explicitly for
 the emulator). The emulator returns 429 with Retry-After 1 s to Notion calls above 3/s
 (token bucket of 3). The drill first posts `--warmup` inquiries, 10 at a time, so both
-HTTP processes have answered before the burst. It then posts every burst inquiry at
+HTTP processes have served requests before the burst. It then posts every burst inquiry at
 once, one connection each, then one probe inquiry every 2 s while the runs proceed, and
 waits for all runs. Targets: every run succeeds, Notion 429s are under 1 % of Notion
 calls, and the webhook's p99 answer time is under 100 ms, both for the burst and for the

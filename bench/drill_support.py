@@ -242,7 +242,7 @@ async def post_inquiry(base_url: str, body: bytes) -> tuple[str, float]:
     try:
         writer.write(request)
         await writer.drain()
-        # The server closes the connection after its answer (Connection: close).
+        # The server closes the connection after its response (Connection: close).
         response = await reader.read()
     finally:
         writer.close()
@@ -250,7 +250,7 @@ async def post_inquiry(base_url: str, body: bytes) -> tuple[str, float]:
     head, _, payload = response.partition(b"\r\n\r\n")
     status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
     if status_line.split(" ")[1:2] != ["200"]:
-        raise RuntimeError(f"webhook answered {status_line!r}: {payload[:200]!r}")
+        raise RuntimeError(f"webhook returned {status_line!r}: {payload[:200]!r}")
     return json.loads(payload)["run_id"], elapsed_ms
 
 

@@ -1,9 +1,9 @@
 """Store submissions with their queued intake runs, one at a time or many per transaction.
 
-`insert_submissions` writes any number of deliveries in one statement: each new
-idempotency key gets its submission and a queued intake run, and a key already stored
-(by an earlier delivery, an earlier item of the same list, or a concurrent transaction)
-returns the stored ones. `SubmissionBatcher` gathers the deliveries that arrive while a
+`insert_submissions` writes any number of deliveries in one statement. Each new
+idempotency key gets its submission and a queued intake run. A key stored already, by an
+earlier delivery, an earlier item of the same list or a concurrent transaction, returns
+the stored ones. `SubmissionBatcher` gathers the deliveries that arrive while a
 transaction is being written and writes them all in the next one (group commit).
 """
 
@@ -48,8 +48,8 @@ class StoredSubmission:
     created: bool
 
 
-# ON CONFLICT DO NOTHING makes a writer whose key another open transaction is inserting
-# wait for that commit, then insert nothing; the lookup below then finds that row.
+# When another open transaction is inserting the same key, ON CONFLICT DO NOTHING waits
+# for its commit and inserts nothing. The lookup below then finds that row.
 _INSERT = text(
     """
     WITH incoming AS (
@@ -150,7 +150,7 @@ class SubmissionBatcher:
     that transaction runs wait, and the writer then stores all of them (up to MAX_BATCH)
     in the next transaction. A burst thus shares a few commits and their WAL flushes,
     where one transaction per delivery queued the requests for the connection pool.
-    Each delivery still gets its answer only after its own batch has committed.
+    The webhook still responds to each delivery only after its own batch has committed.
     """
 
     def __init__(self, db: Database) -> None:

@@ -1,6 +1,6 @@
 """Wake the process that executes runs when another process queues one: PostgreSQL NOTIFY.
 
-`deme serve --web-processes N` answers HTTP in N child processes and executes runs in
+`deme serve --web-processes N` serves HTTP from N child processes and executes runs in
 its parent. A child sends a notification on RUNS_QUEUED_CHANNEL after a run commits,
 and the parent's DirectWorker, listening on that channel, claims it at once instead of
 at its next poll (`worker_poll_seconds`).
