@@ -8,10 +8,9 @@ from fastapi import FastAPI
 
 from backend.api import health, runs, search, webhooks
 from backend.api import pool as pool_api
-from backend.config import Settings, get_settings
+from backend.config import Settings
 from backend.db.submission_store import SubmissionBatcher
 from backend.jobs.dispatch import open_dispatcher
-from backend.logging import configure_logging
 from backend.runtime import open_runtime
 
 
@@ -48,11 +47,3 @@ def create_app(settings: Settings, *, execute_runs: bool = True) -> FastAPI:
     app.include_router(search.router)
     return app
 
-
-def create_http_only_app() -> FastAPI:
-    """Build the API of one HTTP process of `deme serve --web-processes N` (a uvicorn factory).
-
-    Settings come from the environment, which the parent process prepared.
-    """
-    configure_logging("INFO")
-    return create_app(get_settings(), execute_runs=False)

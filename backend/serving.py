@@ -12,19 +12,24 @@ import asyncio
 import os
 import signal
 import threading
+import time
 
 import structlog
 import uvicorn
+from fastapi import FastAPI
 
 from backend.app import create_app
-from backend.config import Settings
+from backend.config import Settings, get_settings
 from backend.jobs.dispatch import open_dispatcher
+from backend.logging import configure_logging
 from backend.runtime import open_runtime
 
 log = structlog.get_logger(__name__)
 
 # How long stopping waits for the runs in progress to reach a checkpoint, in seconds.
 STOP_TIMEOUT_SECONDS = 30.0
+# How often an HTTP process checks that its parent still runs, in seconds.
+PARENT_CHECK_SECONDS = 1.0
 
 
 def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> None:
@@ -39,7 +44,7 @@ def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> No
     log.info("serve.processes", web_processes=web_processes, executor="parent")
     try:
         uvicorn.run(
-            "backend.app:create_http_only_app",
+            "backend.serving:create_http_only_app",
             factory=True,
             workers=web_processes,
             host=host,
@@ -48,6 +53,29 @@ def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> No
         )
     finally:
         executor.stop()
+
+
+def create_http_only_app() -> FastAPI:
+    """Build the API of one HTTP process of `deme serve --web-processes N` (a uvicorn factory).
+
+    Settings come from the environment, which the parent process prepared. The process
+    stops when its parent is gone, so a parent killed with SIGKILL leaves no HTTP process
+    storing deliveries that nothing executes, nor holding the port.
+    """
+    configure_logging("INFO")
+    _exit_with_parent(os.getppid())
+    return create_app(get_settings(), execute_runs=False)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        log.warning("serve.parent_gone", parent_pid=parent_pid)
+        # uvicorn stops on SIGTERM after the requests in progress are answered.
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="deme-parent-watch", daemon=True).start()
 
 
 class RunExecutorThread:

@@ -1,6 +1,7 @@
 """`deme serve --web-processes`: HTTP-only processes, NOTIFY wake-ups, the executing parent."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -93,7 +94,9 @@ def web_server(db, emulator, tmp_path: Path):
     try:
         yield base_url, process, log_path
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        # A test may have killed the whole group already.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -163,3 +166,25 @@ def _web_children(parent_pid: int) -> list[int]:
         capture_output=True, text=True, check=False,
     )
     return [int(pid) for pid in listed.stdout.split()]
+
+
+async def test_web_processes_exit_with_killed_parent(web_server) -> None:
+    _base_url, process, log_path = web_server
+    children = _web_children(process.pid)
+    assert len(children) == 2
+
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+
+    assert not any(_alive(pid) for pid in children), log_path.read_text()[-2000:]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
