@@ -72,7 +72,7 @@ def _exit_with_parent(parent_pid: int) -> None:
         while os.getppid() == parent_pid:
             time.sleep(PARENT_CHECK_SECONDS)
         log.warning("serve.parent_gone", parent_pid=parent_pid)
-        # uvicorn stops on SIGTERM after the requests in progress are answered.
+        # On SIGTERM, uvicorn finishes the requests in progress, then stops.
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="deme-parent-watch", daemon=True).start()
