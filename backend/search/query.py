@@ -18,7 +18,7 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.config import Settings, get_settings
 from backend.search.embeddings import Embedder, embedder_from_settings
@@ -107,20 +107,22 @@ async def search_prestations(
     text_ids: list[uuid.UUID] = []
     ef_search = max(settings.search_hnsw_ef_search, candidates)
     await configure_search_transaction(session, ef_search=ef_search)
+    # Both rankings at once, the full-text one on a second connection: a query then takes
+    # as long as the slower ranking, not as long as both together. A session bound to one
+    # connection cannot run two statements at once, so it runs them in turn.
+    parallel = mode == "hybrid" and isinstance(session.bind, AsyncEngine)
     if terms and mode in ("hybrid", "vector"):
         vector = await embedder.embed_query(" ".join(terms))
         by_vector = vector_ranking(
             session, vector, embedder.model_id, where, parameters, candidates,
             scanned=ef_search, indexed_where=indexed_filter_clause(active),
         )
-        if mode == "hybrid":
-            # Both rankings at once, the full-text one on a second connection: a query
-            # then takes as long as the slower ranking, not as long as both together.
+        if parallel:
             by_text = _text_ranking_apart(session, terms, where, parameters, candidates)
             vector_ids, text_ids = await asyncio.gather(by_vector, by_text)
         else:
             vector_ids = await by_vector
-    if terms and mode == "text":
+    if terms and mode in ("hybrid", "text") and not parallel:
         text_ids = await text_ranking(session, terms, where, parameters, candidates)
     if not terms:
         text_ids = await filtered_only(session, where, parameters, candidates)
@@ -389,7 +391,8 @@ async def common_lexemes(session: AsyncSession) -> CommonLexemes:
     set is kept for 5 minutes per database, and is empty before the first ANALYZE.
     """
     bind = session.bind
-    key = str(bind.url) if bind is not None else ""
+    engine = bind if isinstance(bind, AsyncEngine) or bind is None else bind.engine
+    key = str(engine.url) if engine is not None else ""
     cached = _common_cache.get(key)
     now = time.monotonic()
     if cached is not None and now - cached[0] < COMMON_LEXEMES_TTL_SECONDS:

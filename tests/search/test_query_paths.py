@@ -1,6 +1,7 @@
 """The vector ranking's two filtered paths, and the planner options of a search transaction."""
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.session import Database
 from backend.search import HashingEmbedder, SearchFilters, search_prestations
@@ -74,3 +75,18 @@ async def test_search_transaction_forces_custom_plans(seeded, embedder) -> None:
     assert plan_mode == "force_custom_plan"
     assert int(ef_search) >= 40
     assert plan_mode_after == "auto"
+
+
+async def test_connection_bound_session_runs_rankings_in_turn(seeded, embedder) -> None:
+    async with seeded.session() as session:
+        expected = await search_prestations(
+            session, "mariage plein air", embedder=embedder, today=TODAY
+        )
+    async with seeded.engine.connect() as connection:
+        bound = AsyncSession(bind=connection)
+        found = await search_prestations(bound, "mariage plein air", embedder=embedder,
+                                         today=TODAY)
+        await bound.close()
+
+    assert [hit.id for hit in found] == [hit.id for hit in expected]
+    assert found[0].text_rank is not None
