@@ -49,7 +49,10 @@ class StoredSubmission:
 
 
 # When another open transaction is inserting the same key, ON CONFLICT DO NOTHING waits
-# for its commit and inserts nothing. The lookup below then finds that row.
+# for its commit and inserts nothing. The lookup below then finds that row. Rows are
+# inserted in key order. Two batches that hold the same keys in different orders would
+# otherwise each wait for a key the other inserted, and PostgreSQL would abort one of
+# them as a deadlock.
 _INSERT = text(
     """
     WITH incoming AS (
@@ -65,6 +68,7 @@ _INSERT = text(
         SELECT provider, provider_submission_id, idempotency_key, raw_body, content_type,
                CAST(headers AS jsonb)
         FROM incoming
+        ORDER BY idempotency_key
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING id, idempotency_key
     ), queued AS (

@@ -7,7 +7,12 @@ from sqlalchemy import func, select
 
 from backend.db.models import Run, Submission
 from backend.db.session import Database
-from backend.db.submission_store import NewSubmission, SubmissionBatcher, insert_submissions
+from backend.db.submission_store import (
+    NewSubmission,
+    StoredSubmission,
+    SubmissionBatcher,
+    insert_submissions,
+)
 
 
 def _new(key: str, body: bytes = b'{"name": "Claire"}') -> NewSubmission:
@@ -103,3 +108,24 @@ async def test_batcher_reports_key_without_intake_run(db: Database) -> None:
 
     with pytest.raises(LookupError, match="form:orphan"):
         await batcher.store(_new("orphan"))
+
+
+async def test_insert_opposite_orders_no_deadlock(db: Database) -> None:
+    # Two processes can batch the same redelivered keys in opposite arrival orders.
+    # Unless both insert in one key order, each waits for a key the other inserted.
+    async def insert(batch: list[NewSubmission]) -> list[StoredSubmission | LookupError]:
+        async with db.session() as session:
+            results = await insert_submissions(session, batch)
+            await session.commit()
+        return results
+
+    for round_number in range(10):
+        batch = [_new(f"r{round_number}-{index:03d}") for index in range(100)]
+
+        forward, backward = await asyncio.gather(insert(batch), insert(batch[::-1]))
+
+        forward_runs = [result.run_id for result in forward]
+        backward_runs = [result.run_id for result in backward[::-1]]
+        assert forward_runs == backward_runs
+        assert sum(result.created for result in forward + backward) == 100
+    assert await _counts(db) == (1000, 1000)
