@@ -22,8 +22,12 @@ from backend.db.session import Database
 
 log = structlog.get_logger(__name__)
 
-# Most deliveries written in one transaction: the statement's parameters stay a few MB.
+# Max deliveries written in one transaction.
 MAX_BATCH = 200
+# Max raw body bytes written in one transaction, though a larger body is written alone.
+# PostgreSQL rejects an array value or a protocol message above 1 GB (MaxAllocSize),
+# which 200 bodies of 6 MB exceed, and a large batch keeps all its deliveries waiting.
+MAX_BATCH_BYTES = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -151,9 +155,10 @@ class SubmissionBatcher:
     """Writes the submissions of concurrent deliveries together, one transaction per batch.
 
     The first delivery starts a writer that stores it at once. Deliveries arriving while
-    that transaction runs wait, and the writer then stores all of them (up to MAX_BATCH)
-    in the next transaction. A burst thus shares a few commits and their WAL flushes,
-    where one transaction per delivery queued the requests for the connection pool.
+    that transaction runs wait, and the writer then stores all of them (up to MAX_BATCH
+    deliveries and MAX_BATCH_BYTES of bodies) in the next transaction. A burst thus
+    shares a few commits and their WAL flushes, where one transaction per delivery
+    queued the requests for the connection pool.
     The webhook still responds to each delivery only after its own batch has committed.
     """
 
@@ -183,8 +188,7 @@ class SubmissionBatcher:
 
     async def _write_pending(self) -> None:
         while self._pending:
-            batch = self._pending[:MAX_BATCH]
-            del self._pending[:MAX_BATCH]
+            batch = self._take_batch()
             try:
                 async with self._db.session() as session:
                     results = await insert_submissions(session, [item for item, _ in batch])
@@ -200,3 +204,16 @@ class SubmissionBatcher:
                     future.set_exception(result)
                 else:
                     future.set_result(result)
+
+    def _take_batch(self) -> list[tuple[NewSubmission, asyncio.Future[StoredSubmission]]]:
+        """Remove and return the oldest pending items within MAX_BATCH and MAX_BATCH_BYTES."""
+        count = 0
+        size = 0
+        for submission, _ in self._pending[:MAX_BATCH]:
+            size += len(submission.raw_body)
+            if count > 0 and size > MAX_BATCH_BYTES:
+                break
+            count += 1
+        batch = self._pending[:count]
+        del self._pending[:count]
+        return batch

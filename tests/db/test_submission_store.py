@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from backend.db import submission_store
 from backend.db.models import Run, Submission
 from backend.db.session import Database
 from backend.db.submission_store import (
@@ -129,3 +130,30 @@ async def test_insert_opposite_orders_no_deadlock(db: Database) -> None:
         assert forward_runs == backward_runs
         assert sum(result.created for result in forward + backward) == 100
     assert await _counts(db) == (1000, 1000)
+
+
+async def test_batcher_splits_batches_by_body_size(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(submission_store, "MAX_BATCH_BYTES", 3000)
+    batch_sizes: list[int] = []
+    insert = submission_store.insert_submissions
+
+    async def recording_insert(session, batch):
+        batch_sizes.append(sum(len(item.raw_body) for item in batch))
+        return await insert(session, batch)
+
+    monkeypatch.setattr(submission_store, "insert_submissions", recording_insert)
+    batcher = SubmissionBatcher(db)
+    small = [_new(f"small{index}", b"x" * 1000) for index in range(10)]
+    large = _new("large", b"x" * 5000)
+
+    results = await asyncio.gather(*(batcher.store(item) for item in [*small, large]))
+    await batcher.close()
+
+    assert all(result.created for result in results)
+    # The body above the limit is written alone, the others in batches within it.
+    assert 5000 in batch_sizes
+    assert all(size <= 3000 for size in batch_sizes if size != 5000)
+    assert sum(batch_sizes) == 15000
+    assert await _counts(db) == (11, 11)
