@@ -9,6 +9,7 @@ processes get its address through EMULATOR_URL.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
@@ -53,6 +54,9 @@ def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> No
         )
     finally:
         executor.stop()
+    if executor.failed:
+        # A failure status lets a supervisor with Restart=on-failure restart the service.
+        raise SystemExit(1)
 
 
 def create_http_only_app() -> FastAPI:
@@ -89,6 +93,7 @@ class RunExecutorThread:
         self._stopping: asyncio.Event | None = None
         self._error: BaseException | None = None
         self._emulator_url: str | None = None
+        self.failed = False
 
     def start(self) -> str | None:
         """Start executing runs; return the embedded emulator's URL when one was started.
@@ -104,7 +109,9 @@ class RunExecutorThread:
     def stop(self) -> None:
         """Stop the worker and close the runtime; wait up to STOP_TIMEOUT_SECONDS."""
         if self._loop is not None and self._stopping is not None:
-            self._loop.call_soon_threadsafe(self._stopping.set)
+            # After a failure the executor's loop is closed, and nothing is left to stop.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join(STOP_TIMEOUT_SECONDS)
         if self._thread.is_alive():
             log.warning("executor.stop_timed_out", timeout_s=STOP_TIMEOUT_SECONDS)
@@ -120,6 +127,7 @@ class RunExecutorThread:
             # Without this process's worker no run executes: stop the HTTP processes too,
             # so a supervisor (systemd, Docker) restarts the whole service.
             log.exception("executor.failed")
+            self.failed = True
             os.kill(os.getpid(), signal.SIGTERM)
 
     async def _execute(self) -> None:
