@@ -19,13 +19,22 @@ from backend.db import runs as run_store
 from backend.db.session import Database
 from backend.db.submission_store import NewSubmission, SubmissionBatcher
 from backend.intake.catalog import Catalog
+from backend.intake.errors import InvalidPayloadError
 from backend.intake.providers import FORM_HEADER, Delivery, FormMappings, get_provider
 from backend.intake.providers import read_delivery as read_provider_delivery
-from backend.intake.validation import DERIVED_ID_PREFIX, submission_id_of, validate_inquiry
+from backend.intake.validation import (
+    DERIVED_ID_PREFIX,
+    submission_id_of,
+    validate_inquiry,
+    without_unstorable_characters,
+)
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_DEDUP_WINDOW = timedelta(days=1)
+# Max bytes of an idempotency key ("provider:submission id"). PostgreSQL 16 rejects a
+# unique-index entry above 2704 bytes, and the provider samples' ids have at most 36.
+MAX_IDEMPOTENCY_KEY_BYTES = 1000
 
 
 @dataclass(frozen=True)
@@ -61,13 +70,15 @@ async def accept_submission(
     deduplicated by its key is written in the batcher's next transaction, together with
     the other deliveries arriving meanwhile.
 
-    Raises `InvalidPayloadError` (nothing stored) when the body cannot be read, and
+    Raises `InvalidPayloadError` (nothing stored) when the body cannot be read or its
+    submission id exceeds MAX_IDEMPOTENCY_KEY_BYTES, and
     `NotAnInquiryError` (nothing stored) for a delivery that carries no inquiry.
     """
     source = get_provider(provider)
     stored_headers = {name.lower(): value for name, value in (headers or {}).items()}
     if form:
-        stored_headers[FORM_HEADER] = form
+        # The URL path may carry %00, which PostgreSQL jsonb rejects.
+        stored_headers[FORM_HEADER] = without_unstorable_characters(form)
     delivery = Delivery(raw_body=raw_body, content_type=content_type, headers=stored_headers)
     mapping = (mappings or FormMappings.load(None)).for_form(provider, form)
     received, payload = read_provider_delivery(source, delivery, mapping)
@@ -93,10 +104,17 @@ async def accept_submission(
         submission_id = received.submission_id
         if source.name == "form":
             submission_id = submission_id_of(payload, catalog)
+        idempotency_key = f"{provider}:{submission_id}"
+        key_bytes = len(idempotency_key.encode("utf-8"))
+        if key_bytes > MAX_IDEMPOTENCY_KEY_BYTES:
+            raise InvalidPayloadError(
+                f"submission id is too long: its idempotency key {idempotency_key[:40]!r}... "
+                f"is {key_bytes} bytes, max {MAX_IDEMPOTENCY_KEY_BYTES}"
+            )
         new = NewSubmission(
             provider=provider,
             provider_submission_id=received.submission_id,
-            idempotency_key=f"{provider}:{submission_id}",
+            idempotency_key=idempotency_key,
             raw_body=raw_body,
             content_type=content_type,
             headers=stored_headers,

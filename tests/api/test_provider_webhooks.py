@@ -416,3 +416,33 @@ async def test_field_titled_date_keeps_event_date(hooks, db, mappings_path):
     )
 
     assert validate_inquiry(form, CATALOG).inquiry.event_date == date(2027, 6, 14)
+
+
+async def test_nul_in_multipart_submission_id_stored(hooks, db):
+    sample = first_sample("jotform")
+    body = sample.body.replace(sample.submission_id.encode(), b"58712\x0034567890123456")
+
+    response = await deliver(hooks, sample, body=body)
+
+    assert response.status_code == 200, response.text
+    [stored] = await stored_submissions(db)
+    assert stored.provider_submission_id == "58712 34567890123456"
+
+
+async def test_nul_in_form_segment_stored(hooks, db):
+    response = await deliver(hooks, first_sample("tally"), form="devis%00x")
+
+    assert response.status_code == 200, response.text
+    [stored] = await stored_submissions(db)
+    assert stored.headers["x-deme-form"] == "devis x"
+
+
+async def test_long_submission_id_bad_request(hooks, db):
+    payload = json.loads(SAMPLES[0].body)
+    payload["submission_id"] = "x" * 2000
+
+    response = await hooks.post("/webhooks/form", content=json.dumps(payload).encode())
+
+    assert response.status_code == 400
+    assert "submission id is too long" in response.json()["detail"]
+    await assert_nothing_stored(db)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from backend.intake.errors import InvalidPayloadError
 from backend.intake.providers.base import Delivery
-from backend.intake.validation import parse_payload
+from backend.intake.validation import parse_payload, without_unstorable_characters
 
 JSON_TYPES = frozenset({"application/json"})
 URLENCODED = "application/x-www-form-urlencoded"
@@ -30,14 +30,15 @@ def decode_form(delivery: Delivery) -> dict[str, Any]:
 
     URL-encoded and multipart keys written the PHP way ("fields[name][value]",
     "options[]") become nested dicts and lists, as PHP's `http_build_query` wrote them.
+    NUL characters become spaces, as in JSON bodies, because PostgreSQL text rejects them.
     """
     media_type = delivery.media_type
     if media_type in JSON_TYPES:
         return decode_json_object(delivery)
     if media_type == URLENCODED:
-        return nest_php_keys(_urlencoded_pairs(delivery.raw_body))
+        return without_unstorable_characters(nest_php_keys(_urlencoded_pairs(delivery.raw_body)))
     if media_type == MULTIPART:
-        return nest_php_keys(_multipart_pairs(delivery))
+        return without_unstorable_characters(nest_php_keys(_multipart_pairs(delivery)))
     raise InvalidPayloadError(f"cannot decode a body of type {media_type!r}")
 
 
