@@ -27,7 +27,9 @@ from backend.runtime import open_runtime
 
 log = structlog.get_logger(__name__)
 
-# How long stopping waits for the runs in progress to reach a checkpoint, in seconds.
+# How long stopping waits for the executor thread, in seconds. Runs in progress are
+# cancelled at once and keep the status running. The next start on this host, or any
+# worker after worker_stale_after_seconds, queues them again.
 STOP_TIMEOUT_SECONDS = 30.0
 # How often an HTTP process checks that its parent still runs, in seconds.
 PARENT_CHECK_SECONDS = 1.0
