@@ -170,8 +170,9 @@ class SubmissionBatcher:
     async def store(self, submission: NewSubmission) -> StoredSubmission:
         """Store the submission and its queued run; return them once committed.
 
-        Raises the database's error when the batch's transaction fails, and then nothing
-        of that batch is stored.
+        Raises the database's error when this delivery cannot be stored: then nothing of
+        it is stored. When its batch fails, each delivery of the batch is written again
+        alone, so a delivery the database rejects fails only its own request.
         """
         future: asyncio.Future[StoredSubmission] = asyncio.get_running_loop().create_future()
         self._pending.append((submission, future))
@@ -190,20 +191,35 @@ class SubmissionBatcher:
         while self._pending:
             batch = self._take_batch()
             try:
-                async with self._db.session() as session:
-                    results = await insert_submissions(session, [item for item, _ in batch])
-                    await session.commit()
-            except Exception as error:  # noqa: BLE001 - every waiting delivery gets it
-                log.error("submissions.batch_failed", size=len(batch), error=str(error))
-                for _, future in batch:
-                    future.set_exception(error)
-                continue
-            log.debug("submissions.batch_stored", size=len(batch))
-            for (_, future), result in zip(batch, results, strict=True):
-                if isinstance(result, LookupError):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+                await self._write(batch)
+            except Exception as error:  # noqa: BLE001 - retried one delivery at a time
+                if len(batch) == 1:
+                    log.error("submissions.store_failed", error=str(error))
+                    batch[0][1].set_exception(error)
+                    continue
+                # One delivery the database rejects must not fail the others: each is
+                # written again in a transaction of its own, and only the bad ones fail.
+                log.warning("submissions.batch_failed", size=len(batch), error=str(error))
+                for item in batch:
+                    try:
+                        await self._write([item])
+                    except Exception as item_error:  # noqa: BLE001 - that delivery gets it
+                        log.error("submissions.store_failed", error=str(item_error))
+                        item[1].set_exception(item_error)
+
+    async def _write(
+        self, batch: list[tuple[NewSubmission, asyncio.Future[StoredSubmission]]]
+    ) -> None:
+        """Store the batch in one transaction, then settle each delivery's future."""
+        async with self._db.session() as session:
+            results = await insert_submissions(session, [item for item, _ in batch])
+            await session.commit()
+        log.debug("submissions.batch_stored", size=len(batch))
+        for (_, future), result in zip(batch, results, strict=True):
+            if isinstance(result, LookupError):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
     def _take_batch(self) -> list[tuple[NewSubmission, asyncio.Future[StoredSubmission]]]:
         """Remove and return the oldest pending items within MAX_BATCH and MAX_BATCH_BYTES."""

@@ -81,16 +81,29 @@ async def test_batcher_concurrent_repeats_store_once(db: Database) -> None:
         assert sum(result.created for result in of_key) == 1
 
 
-async def test_batcher_failed_batch_stores_nothing(db: Database) -> None:
+async def test_batcher_rejected_delivery_fails_alone(db: Database) -> None:
     batcher = SubmissionBatcher(db)
-    # PostgreSQL text rejects NUL, so this batch's transaction fails as a whole.
+    # PostgreSQL text rejects NUL, so the batch's transaction fails as a whole; each
+    # delivery is then written alone.
     broken = NewSubmission("form", None, "form:broken\x00", b"{}", "application/json", {})
 
-    outcomes = await asyncio.gather(
+    broken_outcome, fine_outcome = await asyncio.gather(
         batcher.store(broken), batcher.store(_new("fine")), return_exceptions=True
     )
     await batcher.close()
-    assert all(isinstance(outcome, Exception) for outcome in outcomes)
+
+    assert isinstance(broken_outcome, Exception)
+    assert not isinstance(fine_outcome, Exception)
+    assert fine_outcome.created is True
+    assert await _counts(db) == (1, 1)
+
+
+async def test_batcher_single_failure_stores_nothing(db: Database) -> None:
+    batcher = SubmissionBatcher(db)
+    broken = NewSubmission("form", None, "form:alone\x00", b"{}", "application/json", {})
+
+    with pytest.raises(Exception, match="0x00"):
+        await batcher.store(broken)
     assert await _counts(db) == (0, 0)
 
     stored = await batcher.store(_new("after"))
