@@ -82,7 +82,8 @@ def serve(
         int | None,
         typer.Option(
             min=1,
-            help="HTTP processes; above 1, runs execute in a separate process "
+            max=3,
+            help="HTTP processes (at most 3); above 1, runs execute in a separate process "
             "[default: WEB_PROCESSES, 1]",
         ),
     ] = None,

@@ -125,10 +125,12 @@ class Settings(BaseSettings):
     )
 
     # Execution (workers, Celery, rate limits)
+    # Each deme process opens up to 24 database connections (20 pooled, 4 for checkpoints)
+    # and the embedded PostgreSQL allows 100, so the parent and 3 HTTP processes fit.
     web_processes: int = Field(
         1,
         ge=1,
-        le=64,
+        le=3,
         description="HTTP processes of `deme serve`; above 1, runs execute in the parent process",
     )
     worker_concurrency: int = Field(4, ge=1, description="Runs one worker process executes at once")
