@@ -93,9 +93,13 @@ def serve(
 
     configure_logging("INFO")
     settings = get_settings()
-    serve_api(
-        settings, host=host, port=port, web_processes=web_processes or settings.web_processes
-    )
+    try:
+        serve_api(
+            settings, host=host, port=port, web_processes=web_processes or settings.web_processes
+        )
+    except DemeError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_FAILED) from exc
 
 
 @app.command()

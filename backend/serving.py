@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 
 from backend.app import create_app
 from backend.config import Settings, get_settings
+from backend.errors import ConfigurationError
 from backend.jobs.dispatch import open_dispatcher
 from backend.logging import configure_logging
 from backend.runtime import open_runtime
@@ -40,6 +42,8 @@ def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> No
     if web_processes <= 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
         return
+    # uvicorn binds the port after the executor has started; fail before that instead.
+    _check_port_free(host, port)
     executor = RunExecutorThread(settings)
     emulator_url = executor.start()
     if emulator_url is not None:
@@ -59,6 +63,18 @@ def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> No
     if executor.failed:
         # A failure status lets a supervisor with Restart=on-failure restart the service.
         raise SystemExit(1)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Raise ConfigurationError when host:port cannot be bound (in use, not allowed)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {error.strerror}; stop the process using "
+            "that port or choose another --port"
+        ) from error
 
 
 def create_http_only_app() -> FastAPI:

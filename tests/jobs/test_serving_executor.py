@@ -1,12 +1,14 @@
-"""`deme serve --web-processes`: the parent's run executor failing after it started."""
+"""`deme serve --web-processes`: the parent's run executor failing, and a port in use."""
 
 import asyncio
+import socket
 import threading
 
 import pytest
 
 from backend import serving
 from backend.config import Settings
+from backend.errors import ConfigurationError
 
 
 def test_failed_executor_exits_with_status_1(monkeypatch) -> None:
@@ -29,3 +31,15 @@ def test_failed_executor_exits_with_status_1(monkeypatch) -> None:
 
     assert terminated.is_set()
     assert exit_info.value.code == 1
+
+
+def test_port_in_use_fails_before_executor_starts(monkeypatch) -> None:
+    started = threading.Event()
+    monkeypatch.setattr(serving.RunExecutorThread, "start", lambda self: started.set())
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+
+        with pytest.raises(ConfigurationError, match=f"cannot listen on 127.0.0.1:{port}"):
+            serving.serve(Settings(_env_file=None), host="127.0.0.1", port=port, web_processes=2)
+
+    assert not started.is_set()
