@@ -42,7 +42,9 @@ def configure_logging(level: str = "INFO", *, json_output: bool | None = None) -
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # One write per line, because print() wrote the line and its newline apart and the
+        # lines of processes sharing stderr (`deme serve --web-processes`) ran together.
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
