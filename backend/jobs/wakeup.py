@@ -9,6 +9,7 @@ at its next poll (`worker_poll_seconds`).
 import asyncio
 import uuid
 
+import asyncpg
 import structlog
 from sqlalchemy import text
 
@@ -68,22 +69,30 @@ async def listen_for_queued_runs(runtime: Runtime, wake: asyncio.Event) -> None:
     """Set `wake` on every notification of a queued run, reconnecting after a failure.
 
     Runs until cancelled. While the listening connection is down, the worker's poll
-    still finds queued runs, only later.
+    still finds queued runs, only later. The connection is its own, not a pooled one,
+    so that cancelling never waits on it: it is closed without a round trip.
     """
     retry_seconds = runtime.settings.worker_poll_seconds
+
+    def wake_up(*_notification: object) -> None:
+        wake.set()
+
     while True:
+        connection = None
         try:
-            async with runtime.db.engine.connect() as connection:
-                raw = (await connection.get_raw_connection()).driver_connection
-                await raw.add_listener(RUNS_QUEUED_CHANNEL, lambda *_: wake.set())
-                log.info("worker.listening", channel=RUNS_QUEUED_CHANNEL)
-                # A run queued before the listener started is found by this wake-up.
-                wake.set()
-                while not raw.is_closed():
-                    await asyncio.sleep(retry_seconds)
-                    await raw.execute("SELECT 1")
+            connection = await asyncpg.connect(runtime.db.urls.libpq)
+            await connection.add_listener(RUNS_QUEUED_CHANNEL, wake_up)
+            log.info("worker.listening", channel=RUNS_QUEUED_CHANNEL)
+            # A run queued before the listener started is found by this wake-up.
+            wake.set()
+            while not connection.is_closed():
+                await asyncio.sleep(retry_seconds)
+                await connection.execute("SELECT 1")
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - listen again after a pause
             log.warning("worker.listen_failed", error=str(error), retry_in_s=retry_seconds)
+        finally:
+            if connection is not None:
+                connection.terminate()
         await asyncio.sleep(retry_seconds)
