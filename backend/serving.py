@@ -35,6 +35,8 @@ log = structlog.get_logger(__name__)
 STOP_TIMEOUT_SECONDS = 30.0
 # How often an HTTP process checks that its parent still runs, in seconds.
 PARENT_CHECK_SECONDS = 1.0
+# Environment variable through which the parent gives the HTTP processes its pid.
+PARENT_PID_VARIABLE = "DEME_SERVE_PARENT_PID"
 
 
 def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> None:
@@ -48,6 +50,7 @@ def serve(settings: Settings, *, host: str, port: int, web_processes: int) -> No
     emulator_url = executor.start()
     if emulator_url is not None:
         os.environ["EMULATOR_URL"] = emulator_url
+    os.environ[PARENT_PID_VARIABLE] = str(os.getpid())
     log.info("serve.processes", web_processes=web_processes, executor="parent")
     try:
         uvicorn.run(
@@ -85,7 +88,9 @@ def create_http_only_app() -> FastAPI:
     storing deliveries that nothing executes, nor holding the port.
     """
     configure_logging("INFO")
-    _exit_with_parent(os.getppid())
+    # If the parent died while this process started, getppid() already returns the new
+    # parent's pid. The variable set by the parent keeps the original pid.
+    _exit_with_parent(int(os.environ.get(PARENT_PID_VARIABLE, os.getppid())))
     return create_app(get_settings(), execute_runs=False)
 
 

@@ -12,6 +12,8 @@ from backend.errors import ConfigurationError
 
 
 def test_failed_executor_exits_with_status_1(monkeypatch) -> None:
+    # serve() sets this for its HTTP processes; the test process gets it back unset.
+    monkeypatch.delenv(serving.PARENT_PID_VARIABLE, raising=False)
     terminated = threading.Event()
     monkeypatch.setattr(serving.os, "kill", lambda pid, signal_number: terminated.set())
     # uvicorn.run returns once the SIGTERM sent by the failed executor is handled.
