@@ -194,8 +194,7 @@ class SubmissionBatcher:
                 await self._write(batch)
             except Exception as error:  # noqa: BLE001 - retried one delivery at a time
                 if len(batch) == 1:
-                    log.error("submissions.store_failed", error=str(error))
-                    batch[0][1].set_exception(error)
+                    self._fail(batch[0], error)
                     continue
                 # One delivery the database rejects must not fail the others: each is
                 # written again in a transaction of its own, and only the bad ones fail.
@@ -204,8 +203,20 @@ class SubmissionBatcher:
                     try:
                         await self._write([item])
                     except Exception as item_error:  # noqa: BLE001 - that delivery gets it
-                        log.error("submissions.store_failed", error=str(item_error))
-                        item[1].set_exception(item_error)
+                        self._fail(item, item_error)
+
+    @staticmethod
+    def _fail(
+        item: tuple[NewSubmission, asyncio.Future[StoredSubmission]], error: Exception
+    ) -> None:
+        submission, future = item
+        log.error(
+            "submissions.store_failed",
+            provider=submission.provider,
+            idempotency_key=submission.idempotency_key[:200],
+            error=str(error),
+        )
+        future.set_exception(error)
 
     async def _write(
         self, batch: list[tuple[NewSubmission, asyncio.Future[StoredSubmission]]]
