@@ -30,7 +30,7 @@ def create_app(settings: Settings, *, execute_runs: bool = True) -> FastAPI:
             # Objects made at startup (modules, settings, pools) are never freed: keeping
             # them out of the collector's generations makes each full collection cheaper.
             # Measured with bench/burst.py, a full collection otherwise added up to 100 ms
-            # to the answers of the deliveries it interrupted.
+            # to the responses of the deliveries it interrupted.
             gc.freeze()
             try:
                 yield
@@ -46,4 +46,3 @@ def create_app(settings: Settings, *, execute_runs: bool = True) -> FastAPI:
     app.include_router(pool_api.router)
     app.include_router(search.router)
     return app
-

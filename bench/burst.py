@@ -9,7 +9,7 @@ the emulator). The emulator returns 429 with Retry-After 1 s to Notion calls abo
 HTTP processes have served requests before the burst. It then posts every burst inquiry at
 once, one connection each, then one probe inquiry every 2 s while the runs proceed, and
 waits for all runs. Targets: every run succeeds, Notion 429s are under 1 % of Notion
-calls, and the webhook's p99 answer time is under 100 ms, both for the burst and for the
+calls, and the webhook's p99 response time is under 100 ms, both for the burst and for the
 probes. Prints a table and exits 1 when a target is missed.
 """
 

@@ -11,8 +11,8 @@ from backend.runtime import Runtime
 _bearer = HTTPBearer(auto_error=False)
 
 
-# Dependencies are coroutines: FastAPI runs a plain function in a worker thread, which
-# cost each webhook request two thread hops.
+# These dependencies are coroutines because FastAPI runs a plain function in a worker
+# thread, which cost each webhook request two thread hops.
 async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
